@@ -1367,7 +1367,6 @@ def build_index(
     jobs: list[tuple[int, _Job]] = []
     skipped = list(scan.skipped)
     cached = 0
-    total = len(scan.candidates)
     for cand in scan.candidates:
         entry = cached_files.get(cand.rel)
         usable = entry is not None and entry.is_test == cand.is_test and (
