@@ -113,7 +113,8 @@ def main() -> int:
         tool_args = {"model_path": recipe["model_name_or_path"], "template": recipe["template"],
                      "dataset_dir": recipe["dataset_dir"], "dataset": recipe["dataset"], "output_dir": str(out_a),
                      "recipe_path": str(out_a / "recipe.yaml"), "preset": "quick", "max_steps": args.overhead_steps,
-                     "cutoff_len": recipe["cutoff_len"], "batch_size": recipe["per_device_train_batch_size"]}
+                     "cutoff_len": recipe["cutoff_len"], "batch_size": recipe["per_device_train_batch_size"],
+                     "gradient_accumulation_steps": recipe["gradient_accumulation_steps"]}
         (bench / f"args-{i}.json").write_text(json.dumps(tool_args))
         wall_a, _, rc_a = timed([str(BIN / "goose-studio"), "tool", "train", "--args", f"@{bench / f'args-{i}.json'}"],
                                 env, logs / f"tool-{i}.log")

@@ -107,7 +107,8 @@ class LiveView:
         if tab == "source":
             return f"{p.get('repo')} @ {str(p.get('commit'))[:12]} ({p.get('files')} files)"
         if tab == "build":
-            return f"{p.get('reason', '')} ({p.get('files_indexed')} files, {p.get('symbols')} symbols)"
+            skipped = f", {p['skipped_files']} skipped: {', '.join(p.get('skipped_examples', []))}" if p.get("skipped_files") else ""
+            return f"{p.get('reason', '')} ({p.get('files_indexed')} files, {p.get('symbols')} symbols{skipped})"
         if tab == "prepare":
             return f"{p.get('pairs')} pairs ({p.get('train')} train / {p.get('held_out')} held out)"
         if tab == "train":
@@ -158,7 +159,7 @@ def learn(
     epochs: Optional[float] = typer.Option(None, min=0.01, help="Training epochs (overrides the preset)."),
     learning_rate: Optional[float] = typer.Option(None, help="Learning rate (overrides the preset)."),
     min_pairs: int = typer.Option(40, min=1, help="Fewest training pairs to accept."),
-    max_pairs: int = typer.Option(320, min=1, help="Most training pairs to generate."),
+    max_pairs: int = typer.Option(240, min=1, help="Most training pairs to generate."),
     eval_samples: int = typer.Option(12, min=0, help="Held-out pairs to generate answers for (ROUGE-L/BLEU)."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:

@@ -5,6 +5,7 @@ Everything here returns or raises typed values; turning them into terminal outpu
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 from .errors import FailureKind, ToolFailure
 from .events import EventBus, Subscriber
 from .graphs.conductor import DEFAULT_OPTIONS, Conductor, RunOptions, RunPaths, RunState, write_plan
+from .worker import process_start_time
 from .workspace import Workspace, write_atomic
 
 
@@ -52,6 +54,7 @@ def execute(ws: Workspace, run_id: str, subscribers: list[Subscriber] = (), resu
     """Run (or resume) a run to its end. Never raises for a run's own failure: it is in the outcome."""
     run = ws.read_run(run_id)
     paths = RunPaths(ws, run_id)
+    ws.update_run(run_id, pid=os.getpid(), pid_start=process_start_time(os.getpid()))  # who runs it, for status checks
     bus = EventBus(run_id, paths.events)
     for fn in subscribers:
         bus.subscribe(fn)

@@ -34,7 +34,7 @@ class RunOptions(TypedDict, total=False):
     epochs: float | None
     cutoff_len: int | None
     learning_rate: float | None
-    batch_size: int
+    batch_size: int | None
     min_pairs: int
     max_pairs: int
     seed: int
@@ -46,7 +46,7 @@ class RunOptions(TypedDict, total=False):
 
 DEFAULT_OPTIONS: RunOptions = {
     "branch": None, "name": None, "model": "embedded", "template": None, "preset": "quick", "max_steps": None,
-    "epochs": None, "cutoff_len": None, "learning_rate": None, "batch_size": 4, "min_pairs": 40, "max_pairs": 320,
+    "epochs": None, "cutoff_len": None, "learning_rate": None, "batch_size": None, "min_pairs": 40, "max_pairs": 240,
     "seed": 0, "eval_ppl_samples": 64, "eval_generate_samples": 12, "eval_max_new_tokens": 64, "check_load": True,
 }
 
@@ -82,7 +82,9 @@ def _summary(tab: str, result: dict[str, Any]) -> dict[str, Any]:
                 "commit": result["commit"]}
     if tab == "build":
         return {"success": not result.get("skipped"), "skipped": result.get("skipped", False),
-                "reason": result.get("reason"), "files_indexed": result.get("files"), "symbols": result.get("symbols")}
+                "reason": result.get("reason"), "files_indexed": result.get("files"), "symbols": result.get("symbols"),
+                "skipped_files": result.get("skipped_total", 0),
+                "skipped_examples": [f"{s['path']} ({s['reason']})" for s in result.get("skipped", [])[:5]]}
     if tab == "prepare":
         return {"pairs": result["train_pairs"] + result["eval_pairs"], "train": result["train_pairs"],
                 "held_out": result["eval_pairs"], "quality": result["stats"].get("quality_score")}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import os
 import shutil
 import signal
@@ -52,8 +53,8 @@ class TrainArgs(BaseModel):
     lora_rank: int | None = Field(None, ge=1, le=512)
     lora_alpha: int | None = Field(None, ge=1)
     learning_rate: float | None = Field(None, gt=0, lt=1)
-    batch_size: int = Field(4, ge=1)
-    gradient_accumulation_steps: int = Field(1, ge=1)
+    batch_size: int | None = Field(None, ge=1, description="Per-device batch; default 1 on CPU (no padding, least memory), 4 on GPU.")
+    gradient_accumulation_steps: int | None = Field(None, ge=1, description="Default: an effective batch of 4.")
     bf16: bool | None = Field(None, description="Train in bfloat16; default: on when the CPU or GPU supports it.")
     use_cpu: bool | None = Field(None, description="Force CPU training; default: CPU when no CUDA GPU is present.")
     save_steps: int = Field(20, ge=1)
@@ -77,6 +78,13 @@ class TrainResult(BaseModel):
 
 
 def _cuda_available() -> bool:
+    try:  # ask the driver first: importing torch costs the caller ~300 MB it does not otherwise need
+        import pynvml
+
+        pynvml.nvmlInit()
+        pynvml.nvmlShutdown()
+    except Exception:
+        return False
     try:
         import torch
 
@@ -103,6 +111,8 @@ def build_recipe(args: TrainArgs) -> dict[str, Any]:
             preset[key] = value
     use_cpu = (not _cuda_available()) if args.use_cpu is None else args.use_cpu
     bf16 = (_cpu_bf16_ok() if use_cpu else True) if args.bf16 is None else args.bf16
+    batch = args.batch_size or (1 if use_cpu else 4)
+    accumulation = args.gradient_accumulation_steps or max(1, 4 // batch)
     recipe: dict[str, Any] = {
         "model_name_or_path": args.model_path,
         "trust_remote_code": False,
@@ -127,8 +137,8 @@ def build_recipe(args: TrainArgs) -> dict[str, Any]:
         "plot_loss": False,
         "overwrite_output_dir": False,
         "report_to": "none",
-        "per_device_train_batch_size": args.batch_size,
-        "gradient_accumulation_steps": args.gradient_accumulation_steps,
+        "per_device_train_batch_size": batch,
+        "gradient_accumulation_steps": accumulation,
         "learning_rate": preset["learning_rate"],
         "lr_scheduler_type": "cosine",
         "warmup_ratio": 0.1,
@@ -215,7 +225,7 @@ def classify_failure(returncode: int, log_tail: str) -> ToolFailure:
     if "packagenotfounderror" in low or "modulenotfounderror" in low or "no module named" in low:
         return ToolFailure(FailureKind.missing_dependency, "A package the trainer needs is not installed.",
                            hint="Run `bash scripts/setup.sh` (or `goose-studio doctor`) and resume.", details=details)
-    if "nan" in low and "loss" in low:
+    if re.search(r"\bloss\b[^\n]*\bnan\b|\bnan\b[^\n]*\bloss\b", low):
         return ToolFailure(FailureKind.nan_loss, "The training loss became NaN.",
                            hint="Lower the learning rate (e.g. --learning-rate 1e-4) and resume.", details=details)
     return ToolFailure(FailureKind.train_failed, f"LLaMA-Factory exited with code {returncode}.",
@@ -226,6 +236,16 @@ def _last_checkpoint(output_dir: Path) -> str | None:
     ckpts = sorted((p for p in output_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
                    key=lambda p: int(p.name.split("-")[-1]))
     return str(ckpts[-1]) if ckpts else None
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Stop the trainer and everything it started (it leads its own process group)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: int, ctx: ToolContext | None,
@@ -249,8 +269,7 @@ def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: in
                         ctx.progress(step=row["current_steps"], total=row.get("total_steps"), loss=loss,
                                      eta_sec=_hms_to_s(row.get("remaining_time")), epoch=row.get("epoch"))
                     if isinstance(loss, float) and not math.isfinite(loss):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                        proc.wait()
+                        _kill(proc)
                         raise ToolFailure(FailureKind.nan_loss, f"The training loss became {loss} at step {row.get('current_steps')}.",
                                           hint="Lower the learning rate (e.g. --learning-rate 1e-4) and resume.",
                                           details={"step": row.get("current_steps")})
@@ -258,15 +277,12 @@ def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: in
                 if rc is not None:
                     return rc, rows
                 if time.monotonic() - start > timeout_s:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+                    _kill(proc)
                     raise ToolFailure(FailureKind.timeout, f"Training did not finish within {timeout_s} s.",
                                       hint="Resume the run to continue from the last checkpoint, or use a shorter preset.",
                                       details={"timeout_s": timeout_s, "step": rows[-1].get("current_steps") if rows else 0})
         except BaseException:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            _kill(proc)
             raise
 
 
@@ -285,11 +301,11 @@ def train(args: TrainArgs, ctx: ToolContext) -> TrainResult:
     if args.dataset not in info:
         raise ToolFailure(FailureKind.invalid_input, f"Dataset '{args.dataset}' is not in {info_path}.",
                           hint="Known datasets: " + ", ".join(sorted(info)))
-    try:
-        import llamafactory  # noqa: F401
-    except Exception as exc:  # ImportError or a broken install
-        raise ToolFailure(FailureKind.missing_dependency, f"LLaMA-Factory cannot be imported: {exc}",
-                          hint="Run `bash scripts/setup.sh`, then resume.") from None
+    import importlib.util
+
+    if importlib.util.find_spec("llamafactory") is None:  # located, not imported: the trainer is a child process
+        raise ToolFailure(FailureKind.missing_dependency, "LLaMA-Factory is not installed.",
+                          hint="Run `bash scripts/setup.sh`, then resume.")
 
     output_dir, recipe_path = Path(args.output_dir), Path(args.recipe_path)
     output_dir.mkdir(parents=True, exist_ok=True)
