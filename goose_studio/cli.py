@@ -110,7 +110,10 @@ class LiveView:
             skipped = f", {p['skipped_files']} skipped: {', '.join(p.get('skipped_examples', []))}" if p.get("skipped_files") else ""
             return f"{p.get('reason', '')} ({p.get('files_indexed')} files, {p.get('symbols')} symbols{skipped})"
         if tab == "prepare":
-            return f"{p.get('pairs')} pairs ({p.get('train')} train / {p.get('held_out')} held out)"
+            cats = ", ".join(f"{k} {v}" for k, v in (p.get("per_category") or {}).items() if v)
+            return (f"{p.get('pairs')} pairs ({p.get('train')} train / {p.get('held_out')} held out; {cats}); "
+                    f"avg {p.get('avg_tokens')} tokens, quality {p.get('quality')}/100, "
+                    f"est. training {p.get('est_train_minutes')} min")
         if tab == "train":
             loss = p.get("loss")
             return f"{p.get('steps')} steps, final loss {loss:.3f}" if isinstance(loss, (int, float)) else ""
@@ -162,17 +165,20 @@ def learn(
     max_pairs: int = typer.Option(240, min=1, help="Most training pairs to generate."),
     eval_samples: int = typer.Option(12, min=0, help="Held-out pairs to generate answers for (ROUGE-L/BLEU)."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+    detach: bool = typer.Option(False, "--detach", help="Run in a background worker; print the run id and return."),
 ) -> None:
     """Learn a repository: clone, index, generate pairs, train a LoRA, evaluate it, package a .gcpkg."""
     from .runner import execute, resume_run, start_run
 
     ws = _workspace()
-    view = LiveView(console) if not as_json else None
+    view = LiveView(console) if not as_json and not detach else None
     subs = [view] if view else []
     try:
         if resume:
             if source or example:
                 raise ToolFailure(FailureKind.invalid_input, "Give either a source or --resume RUN_ID, not both.")
+            if detach:
+                return _detached(ws, resume, as_json, resume=True)
             outcome = resume_run(ws, resume, subs)
         else:
             if example:
@@ -184,11 +190,15 @@ def learn(
                                   hint="Pass a git URL or a folder, or --example for the embedded example.")
             if preset not in ("quick", "recommended", "smoke"):
                 raise ToolFailure(FailureKind.invalid_input, f"Unknown preset '{preset}'.", hint="Use quick, recommended or smoke.")
+            if detach and Path(source).expanduser().exists():
+                source = str(Path(source).expanduser().resolve())  # the worker does not share this cwd
             run_id = start_run(ws, source, {
                 "model": model, "preset": preset, "name": name, "branch": branch, "max_steps": max_steps,
                 "epochs": epochs, "learning_rate": learning_rate, "min_pairs": min_pairs, "max_pairs": max_pairs,
                 "eval_generate_samples": eval_samples,
             })
+            if detach:
+                return _detached(ws, run_id, as_json)
             if not as_json:
                 console.print(f"Run [bold]{run_id}[/]  ({ws.run_dir(run_id)})")
             outcome = execute(ws, run_id, subs)
@@ -202,6 +212,20 @@ def learn(
         if view:
             view.close()
     _finish(outcome, as_json)
+
+
+def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False) -> None:
+    """Hand the run to a background worker and print its id (the run outlives this command)."""
+    from .worker import spawn_run
+
+    pid = spawn_run(ws, run_id, resume=resume)
+    if as_json:
+        _print_json({"run_id": run_id, "status": "starting", "worker_pid": pid, "run_dir": str(ws.run_dir(run_id))})
+    else:
+        sys.stdout.write(run_id + "\n")
+        sys.stdout.flush()
+        err.print(f"Running in the background (pid {pid}); follow it with `goose-studio runs`, "
+                  f"logs in {ws.run_dir(run_id) / 'logs'}.")
 
 
 @app.command()
@@ -330,6 +354,50 @@ def run_tool(
         _print_json({"ok": False, "failure": failure.to_dict()})
         raise typer.Exit(EXIT_FAILED)
     _print_json(result.model_dump(mode="json"))
+
+
+@app.command("mcp")
+def mcp_server(
+    http: bool = typer.Option(False, "--http", help="Serve streamable HTTP instead of stdio."),
+    host: str = typer.Option("127.0.0.1", help="HTTP address to bind; non-loopback needs GOOSE_STUDIO_MCP_TOKEN."),
+    port: int = typer.Option(8765, min=1, max=65535, help="HTTP port."),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="Extra Host header value to accept (HTTP)."),
+) -> None:
+    """Serve the studio's tools over MCP: stdio for Goose, or --http on a local port."""
+    if not http:
+        from .mcp_server import serve_stdio
+
+        serve_stdio()
+        return
+    from .mcp_server.http import serve_http
+
+    try:
+        serve_http(host=host, port=port, allowed_hosts=allow_host)
+    except ToolFailure as failure:
+        _show_failure(failure)
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command("goose-config")
+def goose_config() -> None:
+    """Print the Goose extension block for ~/.config/goose/config.yaml (and a one-session alternative)."""
+    import shutil
+
+    import yaml
+
+    from .workspace import default_home
+
+    exe = Path(sys.executable).with_name("goose-studio")
+    cmd = str(exe) if exe.exists() else (shutil.which("goose-studio") or "goose-studio")
+    block = {"extensions": {"goose-studio": {
+        "name": "goose-studio", "type": "stdio", "cmd": cmd, "args": ["mcp"],
+        "envs": {"GOOSE_STUDIO_HOME": str(default_home())}, "timeout": 300, "enabled": True,
+    }}}
+    on_path = shutil.which("goose-studio") == cmd
+    sys.stdout.write("# Add to ~/.config/goose/config.yaml:\n" + yaml.safe_dump(block, sort_keys=False)
+                     + "\n# Or for one session:\n"
+                     + f'goose session --with-extension "{"goose-studio" if on_path else cmd} mcp"\n')
+    sys.stdout.flush()
 
 
 def main() -> None:

@@ -194,6 +194,12 @@ def write_sample_repo(root: Path, git: bool = True) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def _never_the_users_home(tmp_path_factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets a throwaway GOOSE_STUDIO_HOME unless it sets its own."""
+    monkeypatch.setenv("GOOSE_STUDIO_HOME", str(tmp_path_factory.mktemp("default-home")))
+
+
 @pytest.fixture
 def sample_repo(tmp_path: Path) -> Path:
     return write_sample_repo(tmp_path / "inventory")

@@ -34,6 +34,10 @@ def outcome(proc: subprocess.CompletedProcess) -> dict:
 @pytest.mark.e2e
 def test_learn_produces_a_valid_core(shared_home, tmp_path):
     repo = write_sample_repo(tmp_path / "inventory")
+    (repo / "generated_table.py").write_text("TABLE = [\n" + "    (1, 2, 3),\n" * 60000 + "]\n")  # ~900 KB
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "big"],
+                   cwd=repo, check=True)
     proc = run_cli(shared_home, "learn", str(repo), *SMOKE, "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = outcome(proc)
@@ -55,7 +59,8 @@ def test_learn_produces_a_valid_core(shared_home, tmp_path):
     types = [e.type for e in events]
     for tab in ("source", "prepare", "train", "test", "publish"):
         assert f"step.{tab}.started" in types and f"step.{tab}.complete" in types
-    assert "step.build.skipped" in types
+    build = next(e for e in events if e.type == "step.build.skipped")
+    assert build.payload["skipped_files"] == 1 and build.payload["skipped_examples"] == ["generated_table.py (too_large)"]
     assert any(t == "step.train.progress" and "loss" in e.payload for t, e in zip(types, events))
 
     check = run_cli(shared_home, "validate", str(core), "--json")

@@ -20,6 +20,7 @@ from langgraph.graph import END, START, StateGraph
 from ..errors import FailureKind, ToolFailure
 from ..events import TABS, EventBus
 from ..tools.registry import ToolContext, call_tool
+from ..tools.train import PRESETS
 from ..workspace import Workspace, write_json
 
 
@@ -84,10 +85,13 @@ def _summary(tab: str, result: dict[str, Any]) -> dict[str, Any]:
         return {"success": not result.get("skipped"), "skipped": result.get("skipped", False),
                 "reason": result.get("reason"), "files_indexed": result.get("files"), "symbols": result.get("symbols"),
                 "skipped_files": result.get("skipped_total", 0),
-                "skipped_examples": [f"{s['path']} ({s['reason']})" for s in result.get("skipped", [])[:5]]}
+                "skipped_examples": [f"{s['path']} ({s['reason']})" for s in result.get("skipped_files", [])[:5]]}
     if tab == "prepare":
+        stats = result["stats"]
         return {"pairs": result["train_pairs"] + result["eval_pairs"], "train": result["train_pairs"],
-                "held_out": result["eval_pairs"], "quality": result["stats"].get("quality_score")}
+                "held_out": result["eval_pairs"], "quality": stats.get("quality_score"),
+                "per_category": stats.get("per_category"), "avg_tokens": stats.get("avg_tokens"),
+                "est_train_minutes": stats.get("est_train_minutes")}
     if tab == "train":
         return {"adapter_path": result["adapter_dir"], "loss": result["final_loss"], "steps": result["steps"],
                 "duration_s": result["duration_s"]}
@@ -143,6 +147,7 @@ class Conductor:
         # The code-only path: the app is not built or run. Indexing the code belongs to this tab.
         res = call_tool("index_code", {"repo_path": state["source"]["repo_path"]}, ctx)
         out = res.model_dump(mode="json")
+        out["skipped_files"] = out.pop("skipped")  # files the index left out; "skipped" below is about the build
         out.update(skipped=True, reason="code-only path: the project is not built or run; its code is indexed")
         return out
 
@@ -152,6 +157,7 @@ class Conductor:
             "repo_path": src["repo_path"], "index_path": state["build"]["index_path"],
             "out_dir": str(self.paths.dataset_dir), "repo_name": src["name"], "seed": opts["seed"],
             "min_pairs": opts["min_pairs"], "max_pairs": opts["max_pairs"],
+            "epochs": opts.get("epochs") or PRESETS[opts["preset"]].get("num_train_epochs", 1.0),
         }, ctx)
         return res.model_dump(mode="json")
 

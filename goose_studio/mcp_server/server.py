@@ -16,7 +16,6 @@ import shutil
 import time
 import traceback
 import zipfile
-from functools import partial
 from typing import Any
 
 import anyio
@@ -68,12 +67,17 @@ def _version() -> str:
 
 
 class _ProgressForwarder:
-    """An event-bus subscriber (called in the tool's thread) that sends MCP progress notifications."""
+    """An event-bus subscriber (called in the tool's thread) that sends MCP progress notifications.
+
+    Bursts are thinned to one notification per :data:`_PROGRESS_INTERVAL_S`; the last one held back is sent
+    when the tool finishes (:meth:`flush`), so the client always sees the final state.
+    """
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.count = 0
         self.last_sent = 0.0
+        self.pending: str | None = None
 
     def __call__(self, event: Event) -> None:
         from .control import _progress_text
@@ -81,16 +85,29 @@ class _ProgressForwarder:
         parts = event.type.split(".")
         if len(parts) != 3 or parts[0] != "step":
             return
-        now = time.monotonic()
         self.count += 1
-        if now - self.last_sent < _PROGRESS_INTERVAL_S and parts[2] == "progress":
-            return  # a burst (one event per indexed file, say): keep the client's channel quiet
-        self.last_sent = now
         message = _progress_text(parts[1], event.payload) if parts[2] == "progress" else f"{parts[1]} {parts[2]}"
+        now = time.monotonic()
+        if now - self.last_sent < _PROGRESS_INTERVAL_S:
+            self.pending = message
+            return
+        self.last_sent = now
+        self.pending = None
         try:
-            anyio.from_thread.run(partial(self.ctx.report_progress, float(self.count), None, message))
+            anyio.from_thread.run(self._send, message)
         except Exception:  # a client that went away must not fail the tool
             pass
+
+    async def _send(self, message: str) -> None:
+        await self.ctx.report_progress(float(self.count), None, message)
+
+    async def flush(self) -> None:
+        if self.pending is not None:
+            message, self.pending = self.pending, None
+            try:
+                await self._send(message)
+            except Exception:
+                pass
 
 
 # ------------------------------------------------------------------------------------------ tools
@@ -131,14 +148,16 @@ def mcp_tool(spec: ToolSpec, ws: Workspace) -> Tool:
     async def call(args: BaseModel, ctx: Context) -> BaseModel | CallToolResult:
         call_dir = None
         bus = None
+        forwarder = None
         if spec.tab is not None:  # a pipeline tool: give it an event bus for this call, forwarded as progress
             call_id = f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
             call_dir = ws.cache / "mcp-calls" / call_id
             bus = EventBus(call_id, call_dir / "events.jsonl")
-            bus.subscribe(_ProgressForwarder(ctx))
+            forwarder = _ProgressForwarder(ctx)
+            bus.subscribe(forwarder)
         tool_ctx = ToolContext(workspace=ws, events=bus, tab=spec.tab)
         try:
-            return await anyio.to_thread.run_sync(spec.fn, args, tool_ctx)
+            result = await anyio.to_thread.run_sync(spec.fn, args, tool_ctx)
         except ToolFailure as failure:
             return failure_result(failure, spec.name)
         except Exception as exc:  # a bug: typed at the edge, traceback to a log file
@@ -146,6 +165,9 @@ def mcp_tool(spec: ToolSpec, ws: Workspace) -> Tool:
         finally:
             if call_dir is not None:
                 shutil.rmtree(call_dir, ignore_errors=True)
+        if forwarder is not None:
+            await forwarder.flush()
+        return result
 
     annotations = ToolAnnotations(read_only_hint=spec.name in _READ_ONLY, destructive_hint=False,
                                   open_world_hint=spec.name in _OPEN_WORLD)

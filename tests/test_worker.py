@@ -1,0 +1,109 @@
+"""Background runs: a detached worker per run, its status after it dies, cancelling it, and `learn --detach`."""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import studio_cli, write_sample_repo
+from goose_studio.errors import FailureKind, ToolFailure
+from goose_studio.events import read_events
+from goose_studio.runner import start_run
+from goose_studio.worker import cancel_run, process_alive, run_info, spawn_run
+from goose_studio.workspace import Workspace
+
+SMOKE = {"preset": "smoke", "min_pairs": 10, "eval_generate_samples": 2}
+
+
+@pytest.fixture
+def ws(studio_home: Path) -> Workspace:
+    return Workspace.from_env()
+
+
+def wait_for(predicate, timeout_s: float, what: str):
+    """Poll another process's state until ``predicate()`` is truthy; fail with ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def test_a_spawned_run_that_fails_fast_is_failed_with_its_kind(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
+    pid = spawn_run(ws, run_id)
+    assert ws.read_run(run_id)["worker_pid"] == pid
+    info = wait_for(lambda: (i := run_info(ws, run_id))["status"] not in ("created", "starting", "running") and i,
+                    120, "the worker to finish")
+    assert info["status"] == "failed" and info["recorded_status"] == "failed"
+    assert info["failure"]["kind"] == FailureKind.not_found.value
+    assert info["failed_step"] == "source" and info["resumable"] is True
+    wait_for(lambda: not process_alive(pid), 30, "the worker process to exit")
+    log = (ws.run_dir(run_id) / "logs" / "worker.log").read_text()
+    assert run_id in log and "Traceback" not in log
+
+
+def test_cancelling_a_running_run_stops_its_worker(ws, tmp_path):
+    run_id = start_run(ws, str(write_sample_repo(tmp_path / "inventory")), SMOKE)
+    pid = spawn_run(ws, run_id)
+    wait_for(lambda: ws.read_run(run_id).get("status") == "running", 120, "the run to start running")
+    result = cancel_run(ws, run_id)
+    assert result["status"] == "cancelled" and result["was_running"] is True
+    assert not process_alive(pid)
+    info = run_info(ws, run_id)
+    assert info["status"] == "cancelled" and info["alive"] is False and info["resumable"] is True
+    types = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
+    assert "run.interrupted" in types and types[-1] == "run.cancelled"
+
+
+def test_a_killed_worker_reads_as_interrupted_and_can_still_be_cancelled(ws, tmp_path):
+    run_id = start_run(ws, str(write_sample_repo(tmp_path / "inventory")), SMOKE)
+    pid = spawn_run(ws, run_id)
+    wait_for(lambda: ws.read_run(run_id).get("status") == "running", 120, "the run to start running")
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: not process_alive(pid), 30, "the killed worker to be gone")
+    info = run_info(ws, run_id)
+    assert info["recorded_status"] == "running"  # the worker had no chance to say anything
+    assert info["status"] == "interrupted" and info["resumable"] is True and info["alive"] is False
+    result = cancel_run(ws, run_id)
+    assert result == {"run_id": run_id, "status": "cancelled", "was_running": False, "step": info["step"]}
+
+
+def test_a_recorded_pid_that_belongs_to_another_process_is_not_the_worker(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "x"), SMOKE)
+    ws.update_run(run_id, status="running", worker_pid=os.getpid(), worker_start="1")  # alive, but started otherwise
+    assert run_info(ws, run_id)["status"] == "interrupted"
+
+
+def test_a_complete_run_cannot_be_cancelled_or_resumed(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "x"), SMOKE)
+    ws.update_run(run_id, status="complete", core=str(tmp_path / "x.gcpkg"))
+    with pytest.raises(ToolFailure) as cancelled:
+        cancel_run(ws, run_id)
+    assert cancelled.value.kind == FailureKind.invalid_input
+    with pytest.raises(ToolFailure) as resumed:
+        spawn_run(ws, run_id, resume=True)
+    assert resumed.value.kind == FailureKind.invalid_input
+
+
+def test_unknown_run_is_not_found(ws):
+    with pytest.raises(ToolFailure) as err:
+        spawn_run(ws, "no-such-run-0000")
+    assert err.value.kind == FailureKind.not_found
+
+
+def test_learn_detach_prints_the_run_id_and_returns(studio_home, ws, tmp_path):
+    env = {**os.environ, "GOOSE_STUDIO_HOME": str(studio_home), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([*studio_cli(), "learn", str(tmp_path / "absent"), "--detach", "--json"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    started = json.loads(proc.stdout)
+    assert started["status"] == "starting" and started["worker_pid"] > 0
+    info = wait_for(lambda: (i := run_info(ws, started["run_id"]))["status"] == "failed" and i, 120,
+                    "the detached run to fail")
+    assert info["failure"]["kind"] == "not_found"
