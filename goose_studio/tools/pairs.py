@@ -31,15 +31,26 @@ repo-relative paths appear.
 
 Selection: exact duplicates (whitespace- and case-normalized instruction, or output) are dropped, then
 near-duplicate outputs within a category (Jaccard similarity of word 3-gram sets >= 0.85, candidates
-found with a deterministic MinHash/LSH). Above ``max_pairs``, categories are taken round-robin, each in a
-seeded hash order, so the cap keeps them balanced.
+found with a deterministic MinHash/LSH). The split (below) comes next, then the cap: above ``max_pairs``,
+the number of pairs per category is that of a round-robin across categories over both sides together, so
+the cap keeps them balanced; each category's number is then shared out, about ``held_out_ratio`` of it
+(at least one for a category of 10 or more, and ``held_out_ratio * max_pairs`` rounded overall) taken
+from the held-out files' pairs and the rest from the train files' pairs, each in a seeded hash order. The
+cap thus never moves a pair to the other side, nor leaves the held-out side empty.
 
-Split: by file. A pair's group is the one file it is about; pairs about a directory or several files
-have no group and always go to train. Files are visited in the order of ``sha256(seed, path)`` and one
-goes to the held-out side when that brings the held-out count closer to ``held_out_ratio`` of all
-pairs without passing 1.5 times that target; with two or more files the held-out side gets at least one
-(the smallest, when no file fits) and the train side keeps at least one. With fewer than two files the split
-falls back to source spans (``split_by = "symbol"``).
+Split: by file, before the cap, and stratified by category. A pair's group is the one file it is about;
+pairs about a directory or several files have no group and always go to train. Files are weighed in the
+order of ``sha256(seed, path)``, and held-out files are added one at a time, each step taking the first
+file that lowers a cost at least half as much as the best file would (the best of the first 256 files
+that fit, in a very large repository). The cost is, for each category of
+10 pairs or more, the squared relative gap between its held-out pairs and ``held_out_ratio`` of its pairs
+(a surplus weighs a quarter of a shortfall), plus the same gap for all pairs together, plus 1 for a
+smaller category whose pairs would all be held out. No step takes the held-out side past 1.5 times
+``held_out_ratio`` of all pairs, and the train side keeps at least one file. A category of 10 pairs or
+more with none held out then gets the file that fits best, or, when none fits, one swapped in for a
+held-out file. With two or more files the held-out side gets at least one (the smallest, when no file
+fits). With fewer than two files the same is done over source spans (``split_by = "symbol"``). The split
+depends only on the pairs, the ratio and the seed, never on the order pairs are generated in.
 
 Estimated training time::
 
@@ -86,6 +97,11 @@ TEMPLATE_OVERHEAD_TOKENS = 12  # chat-template tokens added around each pair (es
 FIT_MIN_TOKENS = 16
 FIT_MAX_TOKENS = 320
 NEAR_DUP_JACCARD = 0.85
+STRATIFY_MIN_PAIRS = 10  # a category with at least this many pairs gets a held-out share of its own
+HELD_OUT_OVERSHOOT = 1.5  # the held-out side takes at most this times its target (bar one forced file)
+_OVER_WEIGHT = 0.25  # holding out too much of a category costs less than holding out too little
+_SPLIT_WINDOW = 256  # files weighed per greedy step, in seeded hash order
+_SPLIT_NEAR_BEST = 0.5  # a greedy step takes the first file lowering the cost by this share of the best file
 TRAIN_FILE = "train.jsonl"
 EVAL_FILE = "eval.jsonl"
 DATASET_INFO_FILE = "dataset_info.json"
@@ -1781,46 +1797,167 @@ def _priority(p: _Pair, seed: int) -> tuple[int, str]:
     return _hash(seed, "pick", p.category, p.instruction), p.instruction
 
 
-def _cap(pairs: list[_Pair], limit: int, seed: int) -> list[_Pair]:
-    """At most ``limit`` pairs, taken round-robin across categories in seeded hash order."""
-    if len(pairs) <= limit:
-        return list(pairs)
-    queues = {c: sorted((p for p in pairs if p.category == c), key=lambda p: _priority(p, seed)) for c in CATEGORIES}
-    out: list[_Pair] = []
-    depth = 0
-    while len(out) < limit:
+def _quotas(available: dict[str, int], limit: int) -> dict[str, int]:
+    """Pairs per category under a round-robin cap: one of each category per round, in ``CATEGORIES`` order."""
+    quota = {c: 0 for c in CATEGORIES}
+    left, depth = limit, 0
+    while left > 0:
         took = False
         for c in CATEGORIES:
-            if depth < len(queues[c]) and len(out) < limit:
-                out.append(queues[c][depth])
+            if depth < available.get(c, 0) and left > 0:
+                quota[c] += 1
+                left -= 1
                 took = True
         if not took:
             break
         depth += 1
-    return out
+    return quota
+
+
+def _cap(train_pool: list[_Pair], held_pool: list[_Pair], limit: int, ratio: float,
+         seed: int) -> tuple[list[_Pair], list[_Pair]]:
+    """At most ``limit`` pairs in all, taken per side: train pairs from train files, held-out from held-out files.
+
+    The per-category counts are those of a round-robin cap over both sides together; each category's count
+    is then apportioned, about ``ratio`` of it held out (at least one for a category of ``STRATIFY_MIN_PAIRS``
+    or more) and ``ratio`` of ``limit`` held out overall, as far as the held-out files have pairs of that
+    category. Within a side and category, pairs are taken in seeded hash order.
+    """
+    if len(train_pool) + len(held_pool) <= limit:
+        return list(train_pool), list(held_pool)
+
+    def queues(pool: list[_Pair]) -> dict[str, list[_Pair]]:
+        return {c: sorted((p for p in pool if p.category == c), key=lambda p: _priority(p, seed)) for c in CATEGORIES}
+
+    train_q, held_q = queues(train_pool), queues(held_pool)
+    quota = _quotas({c: len(train_q[c]) + len(held_q[c]) for c in CATEGORIES}, limit)
+    ideal = {c: ratio * quota[c] for c in CATEGORIES}
+    held_n: dict[str, int] = {}
+    high: dict[str, int] = {}
+    for c in CATEGORIES:
+        low = max(0, quota[c] - len(train_q[c]))  # what the train files cannot supply comes from held-out ones
+        high[c] = min(quota[c], len(held_q[c]))
+        wanted = math.floor(ideal[c])
+        if quota[c] >= STRATIFY_MIN_PAIRS:
+            wanted = max(wanted, 1)
+        held_n[c] = min(high[c], max(low, wanted))
+    target = max(1, math.floor(ratio * sum(quota.values()) + 0.5))
+    while sum(held_n.values()) < target:
+        open_cats = [c for c in CATEGORIES if held_n[c] < high[c]]
+        if not open_cats:
+            break
+        pick = max(open_cats, key=lambda c: (ideal[c] - held_n[c], -CATEGORIES.index(c)))
+        held_n[pick] += 1
+    train = [p for c in CATEGORIES for p in train_q[c][: quota[c] - held_n[c]]]
+    held = [p for c in CATEGORIES for p in held_q[c][: held_n[c]]]
+    return train, held
+
+
+def _choose_held_out(groups: dict[str, Counter[str]], ratio: float, seed: int) -> set[str]:
+    """The groups (files, or source spans) to hold out: a stratified greedy choice, see the module docstring."""
+    order = sorted(groups, key=lambda g: (_hash(seed, "split", g), g))
+    if len(order) < 2:
+        return set()
+    rank = {g: i for i, g in enumerate(order)}
+    size = {g: sum(groups[g].values()) for g in order}
+    totals: Counter[str] = Counter()
+    for g in order:
+        totals.update(groups[g])
+    target = ratio * sum(size.values())
+    bound = HELD_OUT_OVERSHOOT * target
+    want = {c: ratio * n for c, n in totals.items() if n >= STRATIFY_MIN_PAIRS}
+
+    def term(c: str, h: int) -> float:
+        if c in want:
+            x = (h - want[c]) / want[c]
+            return x * x if x < 0 else _OVER_WEIGHT * x * x
+        return 1.0 if h and h == totals[c] >= 2 else 0.0  # a small category: train keeps some of it
+
+    def overall(n: int) -> float:
+        x = (n - target) / target
+        return x * x
+
+    def cost(have: Counter[str], count: int) -> float:
+        """0 when every category and the whole held-out side sit at their targets; lower is better."""
+        return overall(count) + sum(term(c, have[c]) for c in sorted(totals))
+
+    held: set[str] = set()
+    have: Counter[str] = Counter()
+    count = 0
+    items = {g: sorted(groups[g].items()) for g in order}
+
+    def gain(g: str) -> float:
+        """How much adding ``g`` changes the cost (negative: better)."""
+        d = overall(count + size[g]) - overall(count)
+        for c, n in items[g]:
+            d += term(c, have[c] + n) - term(c, have[c])
+        return d
+
+    def swapped(out: str, new: str) -> tuple[Counter[str], int]:
+        moved = have + groups[new]
+        moved.subtract(groups[out])
+        return moved, count - size[out] + size[new]
+
+    def add(g: str) -> None:
+        nonlocal count
+        held.add(g)
+        have.update(groups[g])
+        count += size[g]
+
+    # greedy: add the first file (in seeded order) that lowers the cost nearly as much as the best one does,
+    # looking at the first _SPLIT_WINDOW files that fit (all of them in a repository of ordinary size)
+    while len(held) + 1 < len(order):
+        gains: list[tuple[str, float]] = []
+        for g in order:
+            if g not in held and count + size[g] <= bound:
+                gains.append((g, gain(g)))
+                if len(gains) >= _SPLIT_WINDOW:
+                    break
+        best = min((d for _, d in gains), default=0.0)
+        if best >= -1e-9:
+            break
+        add(next(g for g, d in gains if d <= _SPLIT_NEAR_BEST * best))
+
+    # a category with enough pairs and none held out gets a file of its own or, when none fits, a swap
+    for c in CATEGORIES:
+        if c not in want or have[c]:
+            continue
+        options = [g for g in order if groups[g][c] and g not in held]
+        fitting = [g for g in options if count + size[g] <= bound]
+        if fitting and len(held) + 1 < len(order):
+            add(min(fitting, key=lambda g: (gain(g), rank[g])))
+            continue
+        covered = [k for k in want if have[k]]
+        swaps = []
+        for new in options[:_SPLIT_WINDOW]:
+            for out in sorted(held, key=rank.__getitem__):
+                moved, n = swapped(out, new)
+                if n <= bound and all(moved[k] > 0 for k in covered):
+                    swaps.append((cost(moved, n), rank[new], rank[out], out, new))
+        if swaps:
+            *_, out, new = min(swaps)
+            held.discard(out)
+            have.subtract(groups[out])
+            count -= size[out]
+            add(new)
+
+    if not held:
+        add(min(order, key=lambda g: (size[g], rank[g])))
+    return held
 
 
 def _split(pairs: list[_Pair], ratio: float, seed: int) -> tuple[list[_Pair], list[_Pair], str]:
-    sizes = Counter(p.group for p in pairs if p.group)
+    """Train and held-out pairs, by file (``split_by = "file"``) or, with fewer than two files, by source span."""
     split_by = "file"
     key: Callable[[_Pair], str] = lambda p: p.group  # noqa: E731
-    if len(sizes) < 2:
+    if len({p.group for p in pairs if p.group}) < 2:
         split_by = "symbol"
         key = lambda p: p.source if p.group else ""  # noqa: E731
-        sizes = Counter(key(p) for p in pairs if key(p))
-    target = len(pairs) * ratio
-    held: set[str] = set()
-    count = 0
-    order = sorted(sizes, key=lambda g: (_hash(seed, "split", g), g))
-    for g in order:
-        if len(held) + 1 >= len(sizes):
-            break
-        if abs(count + sizes[g] - target) < abs(count - target) and count + sizes[g] <= 1.5 * target:
-            held.add(g)
-            count += sizes[g]
-    if not held and len(sizes) >= 2:
-        g = min(order, key=lambda g: (sizes[g], order.index(g)))
-        held.add(g)
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in pairs:
+        if key(p):
+            groups[key(p)][p.category] += 1
+    held = _choose_held_out(groups, ratio, seed)
     train = [p for p in pairs if key(p) not in held]
     held_out = [p for p in pairs if key(p) in held]
     return train, held_out, split_by
@@ -1971,7 +2108,9 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
 
     unique, removed = _dedup(candidates)
     ctx.progress(stage="dedup", kept=len(unique), removed=removed)
-    chosen = _cap(unique, args.max_pairs, args.seed)
+    train_pool, held_pool, split_by = _split(unique, args.held_out_ratio, args.seed)
+    train, held_out = _cap(train_pool, held_pool, args.max_pairs, args.held_out_ratio, args.seed)
+    chosen = train + held_out
     per_category = {c: sum(1 for p in chosen if p.category == c) for c in requested}
     if len(chosen) < args.min_pairs:
         raise ToolFailure(
@@ -1985,7 +2124,6 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
                      "dedup_removed": removed},
         )
 
-    train, held_out, split_by = _split(chosen, args.held_out_ratio, args.seed)
     if not held_out:
         raise ToolFailure(
             FailureKind.insufficient_data,

@@ -7,6 +7,7 @@ import json
 import math
 import re
 import textwrap
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -620,6 +621,99 @@ def test_cap_keeps_categories_balanced(acme: Path, tmp_path: Path, ctx) -> None:
     open_counts = [counts[c] for c in CATEGORIES if c not in exhausted]
     assert open_counts and max(open_counts) - min(open_counts) <= 1
     assert all(counts[c] <= min(open_counts) for c in exhausted)
+
+
+@pytest.mark.parametrize("ratio", [0.1, 0.2])
+def test_held_out_side_is_stratified_by_category(acme: Path, tmp_path: Path, ctx, ratio: float) -> None:
+    # acme has test files (nearly all "testing" pairs) next to source files: whichever files a seed puts
+    # first, every category with enough pairs is represented on the held-out side
+    for seed in range(6):
+        result = run(acme, tmp_path / f"out{seed}", ctx, seed=seed, held_out_ratio=ratio)
+        train = read_jsonl(Path(result.train_file))
+        held = read_jsonl(Path(result.eval_file))
+        total = Counter(r["category"] for r in train + held)
+        held_counts = Counter(r["category"] for r in held)
+        assert result.stats.per_category_eval == {c: held_counts[c] for c in CATEGORIES}
+        assert result.stats.per_category_train == {c: total[c] - held_counts[c] for c in CATEGORIES}
+        assert {c for c, n in total.items() if n >= 10} >= {"explain", "generate", "debug", "testing"}
+        for category, n in total.items():
+            if n >= 10:
+                assert held_counts[category] >= 1, (seed, category, dict(held_counts))
+        share = len(held) / len(train + held)
+        assert 0.5 * ratio <= share <= 1.5 * ratio, (seed, share)
+        assert not {r["group"] for r in train} & {r["group"] for r in held}
+
+
+def test_cap_is_applied_per_side_after_the_split(acme: Path, tmp_path: Path, ctx) -> None:
+    full = run(acme, tmp_path / "full", ctx, held_out_ratio=0.2)
+    capped = run(acme, tmp_path / "capped", ctx, held_out_ratio=0.2, max_pairs=60, min_pairs=10)
+    assert capped.train_pairs + capped.eval_pairs == 60
+    assert capped.eval_pairs == 12  # held_out_ratio of max_pairs, not whatever the cap happened to leave
+    full_held = {r["group"] for r in read_jsonl(Path(full.eval_file))}
+    capped_held = {r["group"] for r in read_jsonl(Path(capped.eval_file))}
+    capped_train = {r["group"] for r in read_jsonl(Path(capped.train_file))}
+    assert capped_held <= full_held  # the files are chosen before the cap, so the cap moves no pair across
+    assert not capped_train & full_held
+    counts, held_counts = capped.stats.per_category, capped.stats.per_category_eval
+    for category, n in counts.items():
+        if n >= 10:
+            assert held_counts[category] >= 1, (category, held_counts)
+        assert capped.stats.per_category_train[category] + held_counts[category] == n
+
+
+# a package and its tests, shaped like a real one: test files hold nearly all "testing" pairs
+PACKAGE_LAYOUT = {
+    "src/pkg/cli.py": {"explain": 14, "generate": 26, "debug": 22, "architecture": 16, "testing": 10},
+    "src/pkg/errors.py": {"explain": 11, "generate": 13, "architecture": 12},
+    "src/pkg/export.py": {"explain": 8, "generate": 14, "debug": 9, "architecture": 10, "testing": 6},
+    "src/pkg/models.py": {"explain": 18, "generate": 29, "debug": 35, "architecture": 20, "testing": 8},
+    "src/pkg/query.py": {"explain": 10, "generate": 15, "debug": 19, "architecture": 12, "testing": 3},
+    "src/pkg/storage.py": {"explain": 27, "generate": 41, "debug": 35, "architecture": 30, "testing": 5},
+    "src/pkg/__init__.py": {"architecture": 2},
+    "tests/conftest.py": {"architecture": 2},
+    "tests/test_cli.py": {"architecture": 2, "testing": 13},
+    "tests/test_models.py": {"architecture": 2, "testing": 24},
+    "tests/test_query.py": {"architecture": 2, "testing": 14},
+    "tests/test_storage.py": {"architecture": 2, "testing": 24},
+    "": {"architecture": 13, "testing": 3},  # pairs about a directory or several files
+}
+
+
+def package_pairs() -> list:
+    out = []
+    for path, counts in PACKAGE_LAYOUT.items():
+        for category, n in counts.items():
+            for i in range(n):
+                source = f"{path}:{i + 1}-{i + 2}" if path else f"src/pkg/ and tests/ #{i}"
+                out.append(pairs_mod._Pair(category, f"{category} question {i} on {path or 'the package'}",
+                                           f"{category} answer {i} on {path or 'the package'}", source, path))
+    return out
+
+
+def test_split_is_stratified_whatever_the_seed_and_input_order() -> None:
+    pairs = package_pairs()
+    total = Counter(p.category for p in pairs)
+    for seed in range(12):
+        train, held, split_by = pairs_mod._split(pairs, 0.1, seed)
+        assert split_by == "file"
+        held_groups = {p.group for p in held}
+        assert "" not in held_groups and not held_groups & {p.group for p in train}
+        assert len({p.group for p in train if p.group}) >= 1
+        held_counts = Counter(p.category for p in held)
+        for category, n in total.items():
+            assert held_counts[category] >= 1, (seed, category, dict(held_counts))
+            assert held_counts[category] <= 0.3 * n, (seed, category, dict(held_counts))
+        assert 0.05 <= len(held) / len(pairs) <= 0.15, (seed, len(held))
+
+        shuffled = sorted(pairs, key=lambda p: pairs_mod._hash("shuffle", seed, p.instruction))
+        _, held_again, _ = pairs_mod._split(shuffled, 0.1, seed)
+        assert {p.group for p in held_again} == held_groups
+
+        # capping afterwards keeps the held-out share and every category on both sides
+        train_capped, held_capped = pairs_mod._cap(train, held, 240, 0.1, seed)
+        assert len(train_capped) + len(held_capped) == 240 and len(held_capped) == 24
+        assert {p.group for p in held_capped} <= held_groups and not {p.group for p in train_capped} & held_groups
+        assert {p.category for p in held_capped} == {p.category for p in train_capped} == set(total)
 
 
 def test_categories_can_be_chosen(acme: Path, tmp_path: Path, ctx) -> None:
