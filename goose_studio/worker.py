@@ -14,7 +14,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ ACTIVE_STATUSES = ("starting", "running")
 RESUMABLE_STATUSES = ("created", "failed", "interrupted", "cancelled")
 
 _CHILDREN: dict[int, subprocess.Popen] = {}
+_LOCK = threading.Lock()
 
 
 def _now() -> str:
@@ -114,36 +117,52 @@ def run_info(ws: Workspace, run_id: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ control
 
 
+@contextmanager
+def _spawn_lock(run_dir: Path):
+    """Serialise starting a run's worker across threads and processes (two resumes must not race)."""
+    with _LOCK:
+        with (run_dir / ".spawn.lock").open("a") as fh:
+            try:
+                import fcntl
+
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except ImportError:  # no flock on this platform: the thread lock still holds within a process
+                pass
+            yield
+
+
 def spawn_run(ws: Workspace, run_id: str, resume: bool = False) -> int:
     """Start the run (or resume it) in a detached worker process; returns the worker's pid at once."""
-    run = ws.read_run(run_id)
-    owner = _owner(run)
-    if owner is not None:
-        raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already running (pid {owner[1]}).",
-                          hint="Follow it with run_status, or stop it with cancel_run first.",
-                          details={"run_id": run_id, "pid": owner[1]})
-    if run.get("status") == "complete" and resume:
-        raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already complete.",
-                          hint="Its core is at " + str(run.get("core")) + "; start a new run to learn again.",
-                          details={"run_id": run_id, "core": run.get("core")})
-    logs = ws.existing_run_dir(run_id) / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "goose_studio.worker", run_id] + (["--resume"] if resume else [])
-    env = {**os.environ, "GOOSE_STUDIO_HOME": str(ws.root), "PYTHONUNBUFFERED": "1"}
-    with (logs / "worker.log").open("ab") as log:
-        log.write(f"--- {_now()} worker for {run_id}{' (resume)' if resume else ''}\n".encode())
-        log.flush()
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                cwd=str(ws.root), start_new_session=True, close_fds=True)
-    try:
-        # The worker waits for its stdin to close before it touches run.json, so this write cannot race it.
-        ws.update_run(run_id, status="starting", worker_pid=proc.pid, worker_start=process_start_time(proc.pid),
-                      worker_started=_now(), worker_resume=resume)
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-    _CHILDREN[proc.pid] = proc
-    return proc.pid
+    run_dir = ws.existing_run_dir(run_id)
+    with _spawn_lock(run_dir):
+        run = ws.read_run(run_id)
+        owner = _owner(run)
+        if owner is not None:
+            raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already running (pid {owner[1]}).",
+                              hint="Follow it with run_status, or stop it with cancel_run first.",
+                              details={"run_id": run_id, "pid": owner[1]})
+        if run.get("status") == "complete" and resume:
+            raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already complete.",
+                              hint=f"Its core is at {run.get('core')}; start a new run to learn again.",
+                              details={"run_id": run_id, "core": run.get("core")})
+        logs = run_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "goose_studio.worker", run_id] + (["--resume"] if resume else [])
+        env = {**os.environ, "GOOSE_STUDIO_HOME": str(ws.root), "PYTHONUNBUFFERED": "1"}
+        with (logs / "worker.log").open("ab") as log:
+            log.write(f"--- {_now()} worker for {run_id}{' (resume)' if resume else ''}\n".encode())
+            log.flush()
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    cwd=str(ws.root), start_new_session=True, close_fds=True)
+        try:
+            # The worker waits for its stdin to close before it touches run.json, so this write cannot race it.
+            ws.update_run(run_id, status="starting", worker_pid=proc.pid, worker_start=process_start_time(proc.pid),
+                          worker_started=_now(), worker_resume=resume)
+        finally:
+            assert proc.stdin is not None
+            proc.stdin.close()
+        _CHILDREN[proc.pid] = proc
+        return proc.pid
 
 
 def _signal(pid: int, sig: int, group: bool) -> None:

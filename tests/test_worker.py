@@ -52,6 +52,9 @@ def test_cancelling_a_running_run_stops_its_worker(ws, tmp_path):
     run_id = start_run(ws, str(write_sample_repo(tmp_path / "inventory")), SMOKE)
     pid = spawn_run(ws, run_id)
     wait_for(lambda: ws.read_run(run_id).get("status") == "running", 120, "the run to start running")
+    with pytest.raises(ToolFailure) as twice:
+        spawn_run(ws, run_id, resume=True)  # one worker per run
+    assert twice.value.kind == FailureKind.invalid_input and twice.value.details["pid"] == pid
     result = cancel_run(ws, run_id)
     assert result["status"] == "cancelled" and result["was_running"] is True
     assert not process_alive(pid)

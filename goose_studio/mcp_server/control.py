@@ -248,7 +248,7 @@ def learn(args: LearnArgs, ctx: ToolContext) -> RunStarted:
     return _started(ws, run_id, pid)
 
 
-def _progress_text(tab: str, payload: dict[str, Any]) -> str:
+def progress_text(tab: str, payload: dict[str, Any]) -> str:
     label = _LABELS.get(tab, tab)
     if "step" in payload and payload.get("total"):
         text = f"{label} step {payload['step']}/{payload['total']}"
@@ -284,7 +284,7 @@ def run_status(args: RunStatusArgs, ctx: ToolContext) -> RunStatusResult:
             elif phase == "started":
                 progress = f"{_LABELS.get(tab, tab)} started"
             elif phase == "progress":
-                progress = _progress_text(tab, e.payload)
+                progress = progress_text(tab, e.payload)
         elif e.type in ("run.started", "run.resumed"):
             completed = list((e.payload.get("completed") or [])) if e.type == "run.resumed" else []
     completed = [t for t in TABS if t in completed]
@@ -394,7 +394,11 @@ def _adapter_from_core(ws: Workspace, path: Path, base_model_path: str | None) -
     from ..tools.models import infer_template
     from ..tools.package import MANIFEST, PROVENANCE, RECIPE, Manifest, _extract_adapter, _resolve_base
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    digest = h.hexdigest()[:20]
     dest = ws.cache / "chat" / digest
     try:
         with zipfile.ZipFile(path) as zf:

@@ -38,8 +38,12 @@ def is_loopback(host: str) -> bool:
 def _host_patterns(host: str, extra: Iterable[str]) -> list[str]:
     names = {"127.0.0.1", "localhost", "[::1]"}
     bare = host.strip("[]")
-    if bare in ("0.0.0.0", "::"):  # every interface: accept the machine's own names
+    if bare in ("0.0.0.0", "::"):  # every interface: accept the machine's own names and addresses
         names.update({socket.gethostname(), socket.getfqdn()})
+        try:
+            names.update(socket.gethostbyname_ex(socket.gethostname())[2])
+        except OSError:
+            pass
     else:
         names.add(f"[{bare}]" if ":" in bare else bare)
     names.update(h for h in extra if h)

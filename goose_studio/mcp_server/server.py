@@ -10,7 +10,6 @@ its progress events are forwarded as MCP progress notifications.
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 import shutil
 import time
@@ -33,9 +32,7 @@ from ..errors import FailureKind, ToolFailure
 from ..events import Event, EventBus, read_events
 from ..tools.registry import ToolContext, ToolSpec, load_all
 from ..workspace import Workspace
-from .control import CONTROL_SPECS, core_path, guide_text
-
-log = logging.getLogger("goose_studio.mcp")
+from .control import CONTROL_SPECS, core_path, guide_text, progress_text
 
 SERVER_NAME = "goose-studio"
 INSTRUCTIONS = (
@@ -80,13 +77,11 @@ class _ProgressForwarder:
         self.pending: str | None = None
 
     def __call__(self, event: Event) -> None:
-        from .control import _progress_text
-
         parts = event.type.split(".")
         if len(parts) != 3 or parts[0] != "step":
             return
         self.count += 1
-        message = _progress_text(parts[1], event.payload) if parts[2] == "progress" else f"{parts[1]} {parts[2]}"
+        message = progress_text(parts[1], event.payload) if parts[2] == "progress" else f"{parts[1]} {parts[2]}"
         now = time.monotonic()
         if now - self.last_sent < _PROGRESS_INTERVAL_S:
             self.pending = message

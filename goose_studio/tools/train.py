@@ -248,14 +248,48 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+PID_FILE = "trainer.pid"
+
+
+def stop_stale_trainer(output_dir: Path) -> int | None:
+    """Kill a trainer left running by a studio process that died (kill -9) while it trained here.
+
+    The trainer leads its own process group, so it outlives its parent; two trainers writing the same
+    output folder would corrupt each other's checkpoints. Returns the pid that was stopped, if any.
+    """
+    pid_file = output_dir / PID_FILE
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        cmdline = ""
+    pid_file.unlink(missing_ok=True)
+    if "llamafactory" not in cmdline or " train " not in f" {cmdline} ":
+        return None  # gone, or the pid now belongs to something else
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return None
+    for _ in range(100):  # wait (bounded) until it is gone, so its files are closed
+        if not Path(f"/proc/{pid}").exists():
+            break
+        time.sleep(0.05)
+    return pid
+
+
 def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: int, ctx: ToolContext | None,
                 poll_s: float = 1.0) -> tuple[int, list[dict[str, Any]]]:
     """Run the trainer, follow trainer_log.jsonl, and stop it on NaN loss or timeout."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     seen = 0
+    pid_file = trainer_log.parent / PID_FILE
     with log_path.open("ab") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=trainer_env(), start_new_session=True)
+        write_atomic(pid_file, f"{proc.pid}\n")
         try:
             while True:
                 try:
@@ -275,6 +309,7 @@ def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: in
                                           details={"step": row.get("current_steps")})
                 seen = len(rows)
                 if rc is not None:
+                    pid_file.unlink(missing_ok=True)
                     return rc, rows
                 if time.monotonic() - start > timeout_s:
                     _kill(proc)
@@ -309,6 +344,9 @@ def train(args: TrainArgs, ctx: ToolContext) -> TrainResult:
 
     output_dir, recipe_path = Path(args.output_dir), Path(args.recipe_path)
     output_dir.mkdir(parents=True, exist_ok=True)
+    stale = stop_stale_trainer(output_dir)
+    if stale:
+        ctx.progress(stage="stopped a trainer left over from a crashed run", pid=stale)
     recipe = build_recipe(args)
     write_atomic(recipe_path, render_recipe(recipe, output_dir.name))
     trainer_log = output_dir / "trainer_log.jsonl"

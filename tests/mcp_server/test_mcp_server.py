@@ -156,6 +156,31 @@ def test_a_run_whose_process_died_is_interrupted(ws, tmp_path):
     assert data["alive"] is False and data["resumable"] is True and data["failure"]["step"] == "train"
 
 
+def test_resume_and_cancel_over_mcp_return_at_once(ws, tmp_path):
+    failed = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
+    ws.update_run(failed, status="failed", failed_step="source",
+                  failure=ToolFailure(FailureKind.not_found, "gone").to_dict())
+    idle = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
+
+    async def body(client):
+        resumed = await client.call_tool("resume_run", {"run_id": failed})
+        cancelled = await client.call_tool("cancel_run", {"run_id": idle})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # follow the resumed run in its worker
+            status = (await client.call_tool("run_status", {"run_id": failed})).structured_content
+            if status["status"] not in ("starting", "running"):
+                return resumed, cancelled, status
+            await anyio.sleep(0.2)
+        pytest.fail(f"the resumed run did not stop: {status}")
+
+    resumed, cancelled, status = in_memory(ws, body)
+    assert resumed.is_error is False and resumed.structured_content["status"] == "starting"
+    assert resumed.structured_content["worker_pid"] > 0
+    assert status["status"] == "failed" and status["failure"]["kind"] == "not_found"
+    assert status["worker_pid"] == resumed.structured_content["worker_pid"]
+    assert cancelled.structured_content == {"run_id": idle, "status": "cancelled", "was_running": False, "step": None}
+
+
 def test_progress_events_become_progress_notifications(ws, tmp_path):
     repo = write_sample_repo(tmp_path / "inventory", git=False)
     seen = []
@@ -181,11 +206,17 @@ def test_resources_and_prompts(ws, tmp_path):
         prompts = await client.list_prompts()
         learn = await client.get_prompt("learn_repo", {"source": "https://example.invalid/r.git"})
         errors = []
-        for uri in ("studio://runs/no-such-run-0000/events", "studio://cores/nothing/manifest"):
+        for uri in ("studio://runs/no-such-run-0000/events", "studio://cores/nothing/manifest",
+                    "studio://runs/..%2F..%2Fetc/events"):
             try:
                 await client.read_resource(uri)
             except MCPError as exc:
                 errors.append(exc)
+        try:
+            await client.get_prompt("why_did_my_run_stop", {"run_id": "no-such-run-0000"})
+        except MCPError as exc:
+            errors.append(exc)
+        errors.append((await client.call_tool("list_runs", {})).is_error)  # still serving
         return templates, events, prompts, learn, errors
 
     templates, events, prompts, learn, errors = in_memory(ws, body)
@@ -194,7 +225,7 @@ def test_resources_and_prompts(ws, tmp_path):
     assert [e["type"] for e in json.loads(events.contents[0].text)] == ["step.source.started"]
     assert {p.name for p in prompts.prompts} == {"learn_repo", "why_did_my_run_stop"}
     assert "https://example.invalid/r.git" in learn.messages[0].content.text
-    assert len(errors) == 2
+    assert len(errors) == 5 and all(isinstance(e, MCPError) for e in errors[:4]) and errors[4] is False
 
 
 def test_chat_with_an_unknown_core_is_not_found(ws):
@@ -361,9 +392,11 @@ def test_learn_over_mcp_survives_the_client_and_makes_a_valid_core(studio_home, 
             manifest = await client.read_resource(f"studio://cores/{name}/manifest")
             chat = await client.call_tool("chat_with_core", {"core": name, "prompt": "What does Stock.reserve do?",
                                                              "max_new_tokens": 8})
-            return status, validated, cores, manifest, chat
+            from_run = await client.call_tool("chat_with_core", {"run_id": run_id, "prompt": "What is a SKU?",
+                                                                 "max_new_tokens": 4})
+            return status, validated, cores, manifest, chat, from_run
 
-    status, validated, cores, manifest, chat = anyio.run(follow)
+    status, validated, cores, manifest, chat, from_run = anyio.run(follow)
     assert Path(status["core"]).is_file() and status["completed_steps"][-1] == "publish"
     assert validated.is_error is False and validated.structured_content["ok"] is True
     assert {c["name"]: c["ok"] for c in validated.structured_content["checks"]}["load"] is True
@@ -371,3 +404,5 @@ def test_learn_over_mcp_survives_the_client_and_makes_a_valid_core(studio_home, 
     assert json.loads(manifest.contents[0].text)["base_model"]
     assert chat.is_error is False, text_of(chat)
     assert 0 < chat.structured_content["new_tokens"] <= 8 and chat.structured_content["answer"]
+    assert from_run.is_error is False, text_of(from_run)
+    assert from_run.structured_content["adapter_dir"].endswith(run_id) and from_run.structured_content["new_tokens"] <= 4

@@ -97,3 +97,24 @@ def test_quality_score_and_held_out_loading(tmp_path):
     with pytest.raises(ToolFailure) as missing:
         load_pairs(tmp_path / "none.jsonl")
     assert missing.value.kind is FailureKind.not_found
+
+
+def test_a_trainer_orphaned_by_a_killed_studio_is_stopped(tmp_path):
+    import subprocess as sp
+
+    from goose_studio.tools.train import PID_FILE, stop_stale_trainer
+
+    # A stand-in whose command line looks like the real trainer's: "<python> -c ... llamafactory train".
+    orphan = sp.Popen([sys.executable, "-c", "import sys, time; print('up', flush=True); time.sleep(60)",
+                       "llamafactory", "train"], start_new_session=True, stdout=sp.PIPE, text=True)
+    assert orphan.stdout.readline().strip() == "up"  # exec has happened: its command line is the new one
+    (tmp_path / PID_FILE).write_text(f"{orphan.pid}\n")
+    assert stop_stale_trainer(tmp_path) == orphan.pid
+    assert orphan.wait(timeout=10) == -9
+    assert not (tmp_path / PID_FILE).exists()
+    # A pid file naming some other process is dropped without touching that process.
+    other = sp.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    (tmp_path / PID_FILE).write_text(f"{other.pid}\n")
+    assert stop_stale_trainer(tmp_path) is None and other.poll() is None
+    other.kill()
+    other.wait()
