@@ -230,8 +230,10 @@ def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False) -
 
 @app.command()
 def runs(as_json: bool = typer.Option(False, "--json")) -> None:
-    """List runs with their status."""
-    rows = _workspace().list_runs()
+    """List runs with their status (a run whose process died shows as interrupted)."""
+    from .worker import effective_status
+
+    rows = [{**r, "status": effective_status(r)} for r in _workspace().list_runs()]
     if as_json:
         _print_json(rows)
         return
