@@ -7,7 +7,6 @@ exit code; tracebacks go to the run's log, never to the terminal.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -29,6 +28,7 @@ err = Console(stderr=True)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_NEEDS_ANSWER = 3  # the run waits for the user's answer to a Guide question
 EXIT_INTERRUPTED = 130
 
 _LABELS = {"source": "SOURCE", "build": "BUILD", "prepare": "PREPARE", "train": "TRAIN", "test": "TEST", "publish": "PUBLISH"}
@@ -50,8 +50,19 @@ def _show_failure(failure: ToolFailure, run_id: str | None = None, step: str | N
     if failure.hint:
         lines.append(f"[bold]What to do:[/] {failure.hint}")
     if run_id:
-        lines.append(f"[bold]Resume:[/] goose-studio learn --resume {run_id}")
+        lines.append(f"[bold]Resume:[/] goose-studio resume {run_id}")
     err.print(Panel("\n".join(lines), title="Goose Studio stopped", border_style="red", expand=False))
+
+
+def _show_question(q: dict) -> None:
+    """The Guide's question: what failed, what is needed, what was tried, and the choices with how to answer."""
+    from rich.markup import escape
+
+    from .agents.guide import question_lines
+
+    lines = [escape(line) for line in question_lines(q)]
+    lines.append(f"[bold]Answer:[/] goose-studio resume {q.get('run_id')} --answer <choice>")
+    err.print(Panel("\n".join(lines), title="Goose Studio needs your decision", border_style="yellow", expand=False))
 
 
 class LiveView:
@@ -65,6 +76,9 @@ class LiveView:
 
     def __call__(self, event: Event) -> None:
         parts = event.type.split(".")
+        if parts[0] == "agent":
+            self._agent(event.type, event.payload)
+            return
         if parts[0] != "step":
             return
         tab, phase, p = parts[1], parts[2], event.payload
@@ -96,6 +110,19 @@ class LiveView:
         elif "stage" in p and "done" not in p and p["stage"] != self.last_stage:
             self.last_stage = p["stage"]
             self.console.print(f"  [dim]{p['stage']}[/]")
+
+    def _agent(self, kind: str, p: dict) -> None:
+        self._stop_bar()
+        label = _LABELS.get(p.get("tab", ""), p.get("tab"))
+        changes = ", ".join(f"{k} → {v}" for k, v in (p.get("changes") or {}).items())
+        if kind == "agent.retry":
+            self.console.print(f"  [yellow]↻ retry[/] {label} (attempt {p.get('attempt')}, after {p.get('wait_s')} s)")
+        elif kind in ("agent.repair", "agent.fallback"):
+            what = "repair" if kind == "agent.repair" else "fallback"
+            text = p.get("diagnosis") if what == "repair" else p.get("label")
+            self.console.print(f"  [yellow]🔧 {what}[/] {label}: {text}" + (f" ({changes})" if changes else ""))
+        elif kind == "agent.guide.answered":
+            self.console.print(f"  [green]↪ your choice[/] {p.get('id')}" + (f" ({changes})" if changes else ""))
 
     def _stop_bar(self) -> None:
         if self.progress is not None:
@@ -131,7 +158,8 @@ class LiveView:
 def _finish(outcome, as_json: bool) -> None:
     if as_json:
         _print_json({"run_id": outcome.run_id, "status": outcome.status, "core": outcome.core_path,
-                     "failure": outcome.failure.to_dict() if outcome.failure else None})
+                     "failure": outcome.failure.to_dict() if outcome.failure else None,
+                     "question": outcome.question})
     if outcome.status == "complete":
         if not as_json:
             test = outcome.state.get("test") or {}
@@ -142,8 +170,12 @@ def _finish(outcome, as_json: bool) -> None:
                 f"Run folder: {_workspace().run_dir(outcome.run_id)}", border_style="green", expand=False))
         return
     if outcome.status == "interrupted":
-        err.print(f"Interrupted. Resume with: goose-studio learn --resume {outcome.run_id}")
+        err.print(f"Interrupted. Resume with: goose-studio resume {outcome.run_id}")
         raise typer.Exit(EXIT_INTERRUPTED)
+    if outcome.status == "waiting":
+        if not as_json:
+            _show_question(outcome.question or {})
+        raise typer.Exit(EXIT_NEEDS_ANSWER)
     if not as_json:
         _show_failure(outcome.failure, outcome.run_id, outcome.failed_step)
     raise typer.Exit(EXIT_FAILED)
@@ -214,11 +246,11 @@ def learn(
     _finish(outcome, as_json)
 
 
-def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False) -> None:
+def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False, answer: str | None = None) -> None:
     """Hand the run to a background worker and print its id (the run outlives this command)."""
     from .worker import spawn_run
 
-    pid = spawn_run(ws, run_id, resume=resume)
+    pid = spawn_run(ws, run_id, resume=resume, answer=answer)
     if as_json:
         _print_json({"run_id": run_id, "status": "starting", "worker_pid": pid, "run_dir": str(ws.run_dir(run_id))})
     else:
@@ -226,6 +258,37 @@ def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False) -
         sys.stdout.flush()
         err.print(f"Running in the background (pid {pid}); follow it with `goose-studio runs`, "
                   f"logs in {ws.run_dir(run_id) / 'logs'}.")
+
+
+@app.command()
+def resume(
+    run_id: str = typer.Argument(..., help="The run to continue (see `goose-studio runs`)."),
+    answer: Optional[str] = typer.Option(None, "--answer", "-a", metavar="CHOICE",
+                                         help="Your answer to the run's question: a choice id, or id=value."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+    detach: bool = typer.Option(False, "--detach", help="Continue in a background worker; print the run id and return."),
+) -> None:
+    """Continue a stopped run, or answer the question it waits on (--answer <choice>)."""
+    from .runner import check_answer, resume_run
+
+    ws = _workspace()
+    view = LiveView(console) if not as_json and not detach else None
+    try:
+        if detach:
+            if answer is not None:  # a bad answer is refused here, at once, not in the background
+                check_answer(ws.read_run(run_id), answer)
+            return _detached(ws, run_id, as_json, resume=True, answer=answer)
+        outcome = resume_run(ws, run_id, [view] if view else [], answer=answer)
+    except ToolFailure as failure:
+        if as_json:
+            _print_json({"run_id": run_id, "status": "failed", "core": None, "failure": failure.to_dict()})
+        else:
+            _show_failure(failure)
+        raise typer.Exit(EXIT_FAILED)
+    finally:
+        if view:
+            view.close()
+    _finish(outcome, as_json)
 
 
 @app.command()
@@ -400,6 +463,29 @@ def goose_config() -> None:
                      + "\n# Or for one session:\n"
                      + f'goose session --with-extension "{"goose-studio" if on_path else cmd} mcp"\n')
     sys.stdout.flush()
+
+
+@app.command("serve")
+def serve_core(
+    core: str = typer.Argument(..., help="A core's name (see `goose-studio cores`), a .gcpkg path, or 'embedded'."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind; non-loopback needs GOOSE_STUDIO_SERVE_TOKEN."),
+    port: int = typer.Option(8766, min=0, max=65535, help="Port (0: any free port)."),
+    base_model_path: Optional[str] = typer.Option(None, "--base-model-path",
+                                                  help="Local base model folder; found automatically by default."),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="Extra Host header value to accept."),
+) -> None:
+    """Serve a core as an OpenAI-compatible chat endpoint (/v1/chat/completions, /v1/models, /health)."""
+    from .serve import serve
+
+    def ready(model: str, base_url: str) -> None:
+        err.print(f"Serving [bold]{model}[/] at {base_url} (OpenAI-compatible; model '{model}'). Ctrl-C stops.")
+
+    try:
+        serve(core, host=host, port=port, base_model_path=base_model_path, allowed_hosts=allow_host, on_ready=ready)
+    except ToolFailure as failure:
+        _show_failure(failure)
+        raise typer.Exit(EXIT_USAGE if failure.kind in (FailureKind.needs_user, FailureKind.invalid_input)
+                         else EXIT_FAILED)
 
 
 def main() -> None:

@@ -265,14 +265,25 @@ def _redact(url: str) -> str:
 
 
 def check_llm_endpoint() -> Check:
-    url = os.environ.get("GOOSE_STUDIO_LLM_BASE_URL", "").strip()
-    if not url:
-        return Check(
-            name="llm_endpoint", ok=False, required=False,
-            detail="GOOSE_STUDIO_LLM_BASE_URL is not set: the rules-only brain will be used",
-            fix="Set GOOSE_STUDIO_LLM_BASE_URL to an OpenAI-compatible endpoint to let a model plan runs.",
-        )
-    return Check(name="llm_endpoint", ok=True, required=False, detail=f"LLM endpoint {_redact(url)}")
+    """Which brain the agents would use, decided exactly as they decide it (``brain_from_env``); no request sent."""
+    from .agents.brain import BRAIN_ENV, OpenAIBrain, brain_from_env
+
+    brain = brain_from_env()
+    if isinstance(brain, OpenAIBrain):
+        where = "the MCP host's model through the sampling bridge" if brain.name == "sampling" \
+            else f"LLM endpoint {_redact(brain.base_url)}"
+        return Check(name="llm_endpoint", ok=True, required=False,
+                     detail=f"brain: {brain.name} — {where}, model {brain.model}, timeout {brain.timeout_s:g} s")
+    if (os.environ.get(BRAIN_ENV) or "").strip().lower() == "rules":
+        return Check(name="llm_endpoint", ok=True, required=False,
+                     detail=f"brain: rules — {BRAIN_ENV}=rules: the rules-only brain will be used")
+    return Check(
+        name="llm_endpoint", ok=False, required=False,
+        detail="brain: rules — GOOSE_STUDIO_LLM_BASE_URL is not set: the rules-only brain will be used "
+               "(under an MCP host that supports sampling, runs started from it use the host's model)",
+        fix="Set GOOSE_STUDIO_LLM_BASE_URL to an OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, "
+            "LM Studio, `goose-studio serve`) to let a model plan runs.",
+    )
 
 
 CHECKS: tuple[tuple[str, Callable[[], Check]], ...] = (

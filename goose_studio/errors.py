@@ -26,6 +26,7 @@ class FailureKind(str, Enum):
     disk_full = "disk_full"  # no space left where the run writes
     corrupted = "corrupted"  # a file exists but its content is broken
     unsupported = "unsupported"  # a valid request this machine or version cannot serve
+    low_quality = "low_quality"  # the trained core did not beat its base model on held-out pairs
     needs_user = "needs_user"  # only the user can decide
     internal = "internal"  # a bug in the studio itself
 

@@ -1,12 +1,17 @@
-"""Run events: ``step.<tab>.started|progress|complete|failed``, appended to ``events.jsonl``.
+"""Run events: ``step.<tab>.started|progress|complete|failed`` and ``agent.retry|repair|fallback|guide``.
 
-Every event is persisted in the run's folder and handed to in-process subscribers (the CLI's live view
-now; MCP notifications and the web UI later).
+Every event is appended to the run's ``events.jsonl`` (the record of truth) and handed to in-process
+subscribers (the CLI's live view, MCP progress). When ``REDIS_URL`` is set, every event is also mirrored
+to Redis, for subscribers in other processes or on other machines: appended to the stream
+``goose-studio:run:<run-id>`` and published on the channel ``goose-studio:events``. Redis being down never
+stops a run: the mirror says so once in the log and the file still has every event.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -26,6 +31,54 @@ class Event(BaseModel):
 
 
 Subscriber = Callable[[Event], None]
+log = logging.getLogger(__name__)
+STREAM_PREFIX = "goose-studio:run:"
+CHANNEL = "goose-studio:events"
+
+
+class RedisMirror:
+    """A subscriber that copies events to Redis (a stream per run and one pub/sub channel)."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._errors = (redis.RedisError, OSError)
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.healthy = True
+        self._retry_at = 0.0  # after a failure, the mirror rests a while instead of slowing every event
+
+    def __call__(self, event: Event) -> None:
+        if not self.healthy and time.monotonic() < self._retry_at:
+            return
+        data = event.model_dump_json()
+        try:
+            self.client.xadd(STREAM_PREFIX + event.run_id, {"event": data}, maxlen=100_000, approximate=True)
+            self.client.publish(CHANNEL, data)
+            self.healthy = True
+        except self._errors as exc:
+            if self.healthy:
+                log.warning("events are not reaching Redis (%s); they are still in events.jsonl", exc)
+            self.healthy = False
+            self._retry_at = time.monotonic() + 30.0
+
+
+def redis_events(url: str, run_id: str) -> list[Event]:
+    """A run's events as mirrored in Redis, oldest first."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    return [Event.model_validate_json(fields[b"event"]) for _, fields in client.xrange(STREAM_PREFIX + run_id)]
+
+
+def _mirror_from_env() -> Subscriber | None:
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    try:
+        return RedisMirror(url)
+    except ImportError:
+        log.warning("REDIS_URL is set but the redis package is not installed: `pip install redis`")
+        return None
 
 
 class EventBus:
@@ -36,6 +89,9 @@ class EventBus:
         self.path = path
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
+        mirror = _mirror_from_env()
+        if mirror is not None:
+            self._subscribers.append(mirror)
 
     def subscribe(self, fn: Subscriber) -> None:
         self._subscribers.append(fn)

@@ -27,7 +27,7 @@ from .workspace import Workspace
 #: Statuses that a live process owns; with no live process they read as "interrupted".
 ACTIVE_STATUSES = ("starting", "running")
 #: Statuses from which ``resume`` continues the run.
-RESUMABLE_STATUSES = ("created", "failed", "interrupted", "cancelled")
+RESUMABLE_STATUSES = ("created", "failed", "interrupted", "cancelled", "waiting")
 
 _CHILDREN: dict[int, subprocess.Popen] = {}
 _LOCK = threading.Lock()
@@ -131,12 +131,18 @@ def _spawn_lock(run_dir: Path):
             yield
 
 
-def spawn_run(ws: Workspace, run_id: str, resume: bool = False) -> int:
-    """Start the run (or resume it) in a detached worker process; returns the worker's pid at once."""
+def spawn_run(ws: Workspace, run_id: str, resume: bool = False, env: dict[str, str] | None = None,
+              answer: str | None = None) -> int:
+    """Start the run (or resume it) in a detached worker process; returns the worker's pid at once.
+
+    ``answer`` answers the question the run waits on (checked first: a bad one is refused here).
+
+    ``env`` is added to the worker's environment (over this process's own), e.g. the brain's endpoint.
+    """
     run_dir = ws.existing_run_dir(run_id)
     with _spawn_lock(run_dir):
         run = ws.read_run(run_id)
-        owner = _owner(run)
+        owner = _owner(run) if run.get("status") in ACTIVE_STATUSES else None  # a waiting run has no owner
         if owner is not None:
             raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already running (pid {owner[1]}).",
                               hint="Follow it with run_status, or stop it with cancel_run first.",
@@ -147,12 +153,18 @@ def spawn_run(ws: Workspace, run_id: str, resume: bool = False) -> int:
                               details={"run_id": run_id, "core": run.get("core")})
         logs = run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        if answer is not None:
+            from .runner import check_answer
+
+            check_answer(run, answer)
+            resume = True
         cmd = [sys.executable, "-m", "goose_studio.worker", run_id] + (["--resume"] if resume else [])
-        env = {**os.environ, "GOOSE_STUDIO_HOME": str(ws.root), "PYTHONUNBUFFERED": "1"}
+        cmd += ["--answer", answer] if answer is not None else []
+        worker_env = {**os.environ, **(env or {}), "GOOSE_STUDIO_HOME": str(ws.root), "PYTHONUNBUFFERED": "1"}
         with (logs / "worker.log").open("ab") as log:
             log.write(f"--- {_now()} worker for {run_id}{' (resume)' if resume else ''}\n".encode())
             log.flush()
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=worker_env,
                                     cwd=str(ws.root), start_new_session=True, close_fds=True)
         try:
             # The worker waits for its stdin to close before it touches run.json, so this write cannot race it.
@@ -231,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m goose_studio.worker", description="Run one studio run.")
     parser.add_argument("run_id")
     parser.add_argument("--resume", action="store_true", help="Continue the run from its last checkpoint.")
+    parser.add_argument("--answer", help="Answer the question the run waits on (a choice id, or id=value).")
     args = parser.parse_args(argv)
     try:  # the go signal: whoever started us closes our stdin once run.json names this process
         sys.stdin.buffer.read()
@@ -246,7 +259,13 @@ def main(argv: list[str] | None = None) -> int:
 
     ws = Workspace.from_env()
     try:
-        outcome = resume_run(ws, args.run_id) if args.resume else execute(ws, args.run_id)
+        if args.answer is not None:  # checked by whoever started us; run.json still holds the question
+            from .agents.guide import parse_answer
+
+            question = ws.read_run(args.run_id).get("question") or {}
+            outcome = execute(ws, args.run_id, answer=parse_answer(question, args.answer))
+        else:
+            outcome = resume_run(ws, args.run_id) if args.resume else execute(ws, args.run_id)
     except KeyboardInterrupt:
         print(f"{args.run_id}: interrupted before the run started", flush=True)
         return 130
@@ -259,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     detail = f" ({outcome.failure})" if outcome.failure else ""
     print(f"{args.run_id}: {outcome.status}{detail}", flush=True)
-    return {"complete": 0, "interrupted": 130}.get(outcome.status, 1)
+    return {"complete": 0, "waiting": 3, "interrupted": 130}.get(outcome.status, 1)
 
 
 if __name__ == "__main__":

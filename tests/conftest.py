@@ -215,3 +215,20 @@ def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def studio_cli() -> list[str]:
     exe = Path(sys.executable).with_name("goose-studio")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "goose_studio.cli"]
+
+
+@pytest.fixture
+def local_server():
+    """Start real loopback servers that speak /v1/chat/completions (see llm_server.py); closed after the test."""
+    from llm_server import LocalServer
+
+    servers = []
+
+    def start(reply):
+        server = LocalServer(reply)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

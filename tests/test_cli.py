@@ -108,11 +108,13 @@ def test_kill_during_training_then_resume_continues(shared_home, tmp_path):
     assert resumed_event.payload["completed"] == ["source", "build", "prepare"]
 
 
-def test_nonexistent_path_fails_cleanly(tmp_path, studio_home):
+def test_nonexistent_path_asks_for_another_source(tmp_path, studio_home):
     proc = run_cli(studio_home, "learn", str(tmp_path / "nope"), "--json")
-    assert proc.returncode == 1
+    assert proc.returncode == 3  # waiting for the user's answer
     result = outcome(proc)
-    assert result["status"] == "failed" and result["failure"]["kind"] == "not_found"
+    assert result["status"] == "waiting" and result["failure"]["kind"] == "not_found"
+    assert [c["id"] for c in result["question"]["choices"]] == ["other-source", "retry"]
+    assert result["question"]["choices"][0]["param"] == "source"
     assert "Traceback" not in proc.stdout + proc.stderr
     assert not list((studio_home / "cores").glob("*.gcpkg"))
 
@@ -128,10 +130,13 @@ def test_repo_with_too_few_pairs_says_how_many(tmp_path, studio_home):
     repo.mkdir()
     (repo / "one.py").write_text('def f(x):\n    """Return x."""\n    return x\n')
     proc = run_cli(studio_home, "learn", str(repo), "--json")
-    assert proc.returncode == 1
-    failure = outcome(proc)["failure"]
+    assert proc.returncode == 3
+    result = outcome(proc)
+    failure = result["failure"]
     assert failure["kind"] == "insufficient_data"
     assert failure["details"]["pairs"] < failure["details"]["min_pairs"]
+    # Too few pairs even for the "train on what there is" fallback: the Guide offers a larger source.
+    assert "other-source" in [c["id"] for c in result["question"]["choices"]]
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -151,3 +156,38 @@ def test_doctor_json_lists_checks(studio_home):
     names = {c["name"] for c in data["checks"]}
     assert {"python", "torch", "cuda_gpu", "docker", "nixpacks", "chromium", "git", "embedded_model", "llm_endpoint"} <= names
     assert proc.returncode == (0 if data["ok"] else 1)
+
+
+def test_a_bad_answer_is_refused_and_the_run_keeps_waiting(tmp_path, studio_home):
+    first = outcome(run_cli(studio_home, "learn", str(tmp_path / "nope"), "--json"))
+    run_id = first["run_id"]
+    bad = run_cli(studio_home, "resume", run_id, "--answer", "format-disk", "--json")
+    assert bad.returncode == 1 and outcome(bad)["failure"]["kind"] == "invalid_input"
+    assert outcome(bad)["failure"]["details"]["choices"] == ["other-source", "retry"]
+    again = run_cli(studio_home, "resume", run_id)  # no answer: the question is shown again
+    assert again.returncode == 3
+    assert "needs your decision" in again.stderr and f"goose-studio resume {run_id} --answer" in again.stderr
+    assert "other-source=<source>" in again.stderr and "Traceback" not in again.stdout + again.stderr
+    listed = json.loads(run_cli(studio_home, "runs", "--json").stdout)
+    assert [r["status"] for r in listed if r["run_id"] == run_id] == ["waiting"]
+
+
+def test_a_corrupted_checkpoint_database_is_a_typed_failure(tmp_path, studio_home):
+    run_id = outcome(run_cli(studio_home, "learn", str(tmp_path / "nope"), "--json"))["run_id"]
+    db = studio_home / "runs" / run_id / "checkpoints.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    proc = run_cli(studio_home, "resume", run_id, "--answer", "retry", "--json")
+    assert proc.returncode == 1
+    failure = outcome(proc)["failure"]
+    assert failure["kind"] == "corrupted" and "checkpoint" in failure["message"]
+    assert db.read_bytes().startswith(b"this is not a database")  # kept for inspection
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_typo_in_injected_faults_is_refused_before_a_run_is_made(tmp_path, studio_home):
+    env = {**os.environ, "GOOSE_STUDIO_HOME": str(studio_home), "HF_HUB_OFFLINE": "1",
+           "GOOSE_STUDIO_FAULTS": "train:melted"}
+    proc = subprocess.run([*studio_cli(), "learn", str(tmp_path), "--json"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and outcome(proc)["failure"]["kind"] == "invalid_input"
+    assert not list((studio_home / "runs").glob("*/run.json"))

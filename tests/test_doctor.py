@@ -155,3 +155,21 @@ def test_embedded_model_found_in_this_install():
     path = doctor.embedded_model_path()
     assert check.ok is True and check.required is True
     assert path is not None and path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 0
+
+
+def test_llm_endpoint_names_the_brain_brain_from_env_picks(monkeypatch):
+    from goose_studio.agents.brain import brain_from_env
+
+    monkeypatch.setenv("GOOSE_STUDIO_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
+    monkeypatch.setenv("GOOSE_STUDIO_LLM_MODEL", "qwen3:0.6b")
+    check = doctor.check_llm_endpoint()
+    assert check.ok and brain_from_env().name == "openai" and check.detail.startswith("brain: openai")
+    assert "qwen3:0.6b" in check.detail
+
+    monkeypatch.setenv("GOOSE_STUDIO_LLM_MODEL", "host-sampling")
+    check = doctor.check_llm_endpoint()
+    assert check.ok and brain_from_env().name == "sampling" and check.detail.startswith("brain: sampling")
+
+    monkeypatch.setenv("GOOSE_STUDIO_BRAIN", "rules")  # forced: a choice, not a warning
+    check = doctor.check_llm_endpoint()
+    assert check.ok and brain_from_env().name == "rules" and check.detail.startswith("brain: rules")

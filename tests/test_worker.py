@@ -34,14 +34,14 @@ def wait_for(predicate, timeout_s: float, what: str):
     pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
 
 
-def test_a_spawned_run_that_fails_fast_is_failed_with_its_kind(ws, tmp_path):
+def test_a_spawned_run_that_fails_fast_waits_with_its_kind(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
     pid = spawn_run(ws, run_id)
     assert ws.read_run(run_id)["worker_pid"] == pid
     info = wait_for(lambda: (i := run_info(ws, run_id))["status"] not in ("created", "starting", "running") and i,
                     120, "the worker to finish")
-    assert info["status"] == "failed" and info["recorded_status"] == "failed"
-    assert info["failure"]["kind"] == FailureKind.not_found.value
+    assert info["status"] == "waiting" and info["recorded_status"] == "waiting"
+    assert info["failure"]["kind"] == FailureKind.not_found.value and info["question"]["tab"] == "source"
     assert info["failed_step"] == "source" and info["resumable"] is True
     wait_for(lambda: not process_alive(pid), 30, "the worker process to exit")
     log = (ws.run_dir(run_id) / "logs" / "worker.log").read_text()
@@ -107,6 +107,15 @@ def test_learn_detach_prints_the_run_id_and_returns(studio_home, ws, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     started = json.loads(proc.stdout)
     assert started["status"] == "starting" and started["worker_pid"] > 0
-    info = wait_for(lambda: (i := run_info(ws, started["run_id"]))["status"] == "failed" and i, 120,
-                    "the detached run to fail")
+    info = wait_for(lambda: (i := run_info(ws, started["run_id"]))["status"] == "waiting" and i, 120,
+                    "the detached run to stop at the Guide")
     assert info["failure"]["kind"] == "not_found"
+
+
+def test_spawn_run_adds_env_to_the_workers_environment(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
+    pid = spawn_run(ws, run_id, env={"GOOSE_STUDIO_LLM_MODEL": "host-sampling", "GOOSE_STUDIO_HOME": "/elsewhere"})
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")  # the worker imports for a while first
+    assert b"GOOSE_STUDIO_LLM_MODEL=host-sampling" in environ
+    assert f"GOOSE_STUDIO_HOME={ws.root}".encode() in environ  # the run's workspace always wins
+    wait_for(lambda: not process_alive(pid), 120, "the worker process to exit")

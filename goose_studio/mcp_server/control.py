@@ -42,10 +42,19 @@ def guide_text(failure: ToolFailure, what: str, run_id: str | None = None, step:
         lines.append(f"What to do: {failure.hint}")
     if run_id:
         lines.append(f"How to resume: call resume_run with run_id '{run_id}' "
-                     f"(or run `goose-studio learn --resume {run_id}`).")
+                     f"(or run `goose-studio resume {run_id}`).")
     else:
         lines.append(f"How to resume: fix the cause, then call {what} again.")
     return "\n".join(lines)
+
+
+def question_text(q: dict[str, Any]) -> str:
+    """The Guide's question for people: what failed, what is needed, the choices and how to answer."""
+    from ..agents.guide import question_lines
+
+    return "\n".join([*question_lines(q),
+                      f"How to answer: call resume_run with run_id '{q.get('run_id')}' and answer set to one of "
+                      f"the choices (or run `goose-studio resume {q.get('run_id')} --answer <choice>`)."])
 
 
 # ------------------------------------------------------------------------------------------ models
@@ -92,6 +101,26 @@ class RunIdArgs(BaseModel):
     run_id: str = _RUN_ID
 
 
+class ResumeArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = _RUN_ID
+    answer: str | None = Field(None, max_length=2000,
+                               description="For a run that waits on a question: one of its choice ids, or "
+                                           "'<id>=<value>' for a choice that takes a value (see run_status).")
+
+
+class QuestionInfo(BaseModel):
+    tab: str
+    kind: str
+    message: str = Field(description="What failed.")
+    need: str = Field(description="What is needed, in plain language.")
+    explanation: str | None = None
+    tried: list[str] = Field(default_factory=list, description="Repairs and fallbacks already taken.")
+    choices: list[dict[str, Any]] = Field(description="The choices: id, label, and param when it takes a value.")
+    guide: str = Field(description="The question for people, with how to answer it.")
+
+
 class RunStatusArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -116,7 +145,8 @@ class EventInfo(BaseModel):
 
 class RunStatusResult(BaseModel):
     run_id: str
-    status: str = Field(description="created | starting | running | complete | failed | interrupted | cancelled.")
+    status: str = Field(description="created | starting | running | waiting (answer its question with resume_run) "
+                                    "| complete | failed | interrupted | cancelled.")
     recorded_status: str = Field(description="The status written in run.json (differs when the process died).")
     step: str | None = Field(None, description="The current (or failed) step.")
     completed_steps: list[str] = Field(default_factory=list)
@@ -125,6 +155,7 @@ class RunStatusResult(BaseModel):
     worker_pid: int | None = None
     resumable: bool
     failure: FailureInfo | None = None
+    question: QuestionInfo | None = Field(None, description="While waiting: what the run needs from the user.")
     core: str | None = Field(None, description="The packaged core (.gcpkg) once complete.")
     quality_score: float | None = None
     source: str | None = None
@@ -222,9 +253,16 @@ def _local_source(source: str) -> str:
 
 
 def _started(ws: Workspace, run_id: str, pid: int | None, status: str = "starting") -> RunStarted:
-    nxt = (f"Call run_status with run_id '{run_id}' every few seconds until the status is complete or failed."
+    nxt = (f"Call run_status with run_id '{run_id}' every few seconds until the status is complete, waiting "
+           f"(answer its question with resume_run) or failed."
            if pid else "The run is complete; see run_status for its core.")
     return RunStarted(run_id=run_id, status=status, worker_pid=pid, run_dir=str(ws.run_dir(run_id)), next=nxt)
+
+
+def _worker_env(ctx: ToolContext) -> dict[str, str] | None:
+    """What the caller adds to a worker's environment (the MCP server: the host's model, when it can sample)."""
+    env = ctx.extra.get("worker_env")
+    return dict(env) if env else None
 
 
 def learn(args: LearnArgs, ctx: ToolContext) -> RunStarted:
@@ -244,7 +282,7 @@ def learn(args: LearnArgs, ctx: ToolContext) -> RunStarted:
         "max_steps": args.max_steps, "epochs": args.epochs, "learning_rate": args.learning_rate,
         "min_pairs": args.min_pairs, "max_pairs": args.max_pairs, "eval_generate_samples": args.eval_samples,
     })
-    pid = spawn_run(ws, run_id)
+    pid = spawn_run(ws, run_id, env=_worker_env(ctx))
     return _started(ws, run_id, pid)
 
 
@@ -301,12 +339,18 @@ def run_status(args: RunStatusArgs, ctx: ToolContext) -> RunStatusResult:
                         hint="Resume it; it continues from the last completed step.")
         failure = FailureInfo(kind=f.kind.value, message=f.message, hint=f.hint, step=step, details={},
                               guide=guide_text(f, "the run", args.run_id, step))
+    question = None
+    if status == "waiting" and info.get("question"):
+        q = info["question"]
+        question = QuestionInfo(tab=q["tab"], kind=q["kind"], message=q["message"], need=q["need"],
+                                explanation=q.get("explanation"), tried=q.get("tried", []), choices=q["choices"],
+                                guide=question_text(q))
     if status not in ("starting", "running"):
         progress = None if status != "complete" else "done"
     return RunStatusResult(
         run_id=args.run_id, status=status, recorded_status=info["recorded_status"], step=step,
         completed_steps=completed, progress=progress, alive=info["alive"], worker_pid=info.get("worker_pid"),
-        resumable=info["resumable"], failure=failure, core=info.get("core"), quality_score=info.get("quality_score"),
+        resumable=info["resumable"], failure=failure, question=question, core=info.get("core"), quality_score=info.get("quality_score"),
         source=info.get("source"), created=info.get("created"), updated=info.get("updated"),
         run_dir=str(ws.run_dir(args.run_id)),
         last_events=[EventInfo(ts=e.ts, type=e.type, payload=e.payload) for e in events[-args.events:]]
@@ -329,15 +373,15 @@ def list_runs(args: ListRunsArgs, ctx: ToolContext) -> ListRunsResult:
     return ListRunsResult(runs=rows[: args.limit], total=len(rows))
 
 
-def resume_run(args: RunIdArgs, ctx: ToolContext) -> RunStarted:
-    """Continue a stopped run (failed, interrupted or cancelled) in a background worker; returns at once."""
+def resume_run(args: ResumeArgs, ctx: ToolContext) -> RunStarted:
+    """Continue a stopped run in a background worker, or answer the question it waits on; returns at once."""
     from ..worker import run_info, spawn_run
 
     ws = ctx.workspace
     info = run_info(ws, args.run_id)
-    if info["status"] == "complete":
+    if info["status"] == "complete" and args.answer is None:
         return _started(ws, args.run_id, None, status="complete")
-    pid = spawn_run(ws, args.run_id, resume=True)
+    pid = spawn_run(ws, args.run_id, resume=True, env=_worker_env(ctx), answer=args.answer)
     return _started(ws, args.run_id, pid)
 
 
@@ -497,7 +541,7 @@ CONTROL_SPECS: tuple[ToolSpec, ...] = (
     _spec("learn", learn, LearnArgs, RunStarted),
     _spec("run_status", run_status, RunStatusArgs, RunStatusResult),
     _spec("list_runs", list_runs, ListRunsArgs, ListRunsResult),
-    _spec("resume_run", resume_run, RunIdArgs, RunStarted),
+    _spec("resume_run", resume_run, ResumeArgs, RunStarted),
     _spec("cancel_run", cancel_run, RunIdArgs, CancelResult),
     _spec("list_cores", list_cores, ListCoresArgs, ListCoresResult),
     _spec("chat_with_core", chat_with_core, ChatArgs, ChatResult),

@@ -63,9 +63,10 @@ def security_settings(host: str, port: int, allowed_hosts: Iterable[str] = ()) -
 class BearerAuth:
     """ASGI middleware: every HTTP request needs ``Authorization: Bearer <token>``."""
 
-    def __init__(self, app: Any, token: str) -> None:
+    def __init__(self, app: Any, token: str, token_env: str = TOKEN_ENV) -> None:
         self.app = app
         self.token = token.encode()
+        self.token_env = token_env
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":  # lifespan: no request to check
@@ -81,7 +82,7 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         body = json.dumps({"error": "unauthorized",
-                           "message": f"Send Authorization: Bearer <token> (the server's {TOKEN_ENV})."}).encode()
+                           "message": f"Send Authorization: Bearer <token> (the server's {self.token_env})."}).encode()
         await send({"type": "http.response.start", "status": 401,
                     "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer"),
                                 (b"content-length", str(len(body)).encode())]})

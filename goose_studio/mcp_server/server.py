@@ -33,6 +33,7 @@ from ..events import Event, EventBus, read_events
 from ..tools.registry import ToolContext, ToolSpec, load_all
 from ..workspace import Workspace
 from .control import CONTROL_SPECS, core_path, guide_text, progress_text
+from .sampling import WORKER_TOOLS, SamplingBridge
 
 SERVER_NAME = "goose-studio"
 INSTRUCTIONS = (
@@ -137,8 +138,12 @@ def _argument_model(args_model: type[BaseModel]) -> type[ArgModelBase]:
                         __module__=args_model.__module__)
 
 
-def mcp_tool(spec: ToolSpec, ws: Workspace) -> Tool:
-    """One registry entry as an MCP tool: schemas from its models, failures as Guide results, progress forwarded."""
+def mcp_tool(spec: ToolSpec, ws: Workspace, bridge: SamplingBridge | None = None) -> Tool:
+    """One registry entry as an MCP tool: schemas from its models, failures as Guide results, progress forwarded.
+
+    With a sampling ``bridge``, the tools that start workers (learn, resume_run) hand the worker the host's
+    model when the host can sample (``ToolContext.extra["worker_env"]``).
+    """
 
     async def call(args: BaseModel, ctx: Context) -> BaseModel | CallToolResult:
         call_dir = None
@@ -150,7 +155,12 @@ def mcp_tool(spec: ToolSpec, ws: Workspace) -> Tool:
             bus = EventBus(call_id, call_dir / "events.jsonl")
             forwarder = _ProgressForwarder(ctx)
             bus.subscribe(forwarder)
-        tool_ctx = ToolContext(workspace=ws, events=bus, tab=spec.tab)
+        extra: dict[str, Any] = {}
+        if bridge is not None and spec.name in WORKER_TOOLS:
+            worker_env = await bridge.worker_env_for(ctx)
+            if worker_env:
+                extra["worker_env"] = worker_env
+        tool_ctx = ToolContext(workspace=ws, events=bus, tab=spec.tab, extra=extra)
         try:
             result = await anyio.to_thread.run_sync(spec.fn, args, tool_ctx)
         except ToolFailure as failure:
@@ -181,12 +191,17 @@ def tool_specs() -> list[ToolSpec]:
 # ------------------------------------------------------------------------------------------ the server
 
 
-def build_server(workspace: Workspace | None = None) -> MCPServer:
-    """The studio's MCP server over ``workspace`` (``$GOOSE_STUDIO_HOME`` by default)."""
+def build_server(workspace: Workspace | None = None, sampling_bridge: SamplingBridge | None = None) -> MCPServer:
+    """The studio's MCP server over ``workspace`` (``$GOOSE_STUDIO_HOME`` by default).
+
+    ``sampling_bridge`` lends the host's model to the runs it starts; one is made when not given (it starts
+    nothing until a host that can sample calls learn or resume_run).
+    """
     ws = workspace or Workspace.from_env()
     ws.ensure()
+    bridge = sampling_bridge or SamplingBridge()
     server: MCPServer = MCPServer(SERVER_NAME, title="Goose Studio", instructions=INSTRUCTIONS, version=_version(),
-                                  tools=[mcp_tool(spec, ws) for spec in tool_specs()], log_level="WARNING")
+                                  tools=[mcp_tool(spec, ws, bridge) for spec in tool_specs()], log_level="WARNING")
     _add_resources(server, ws)
     _add_prompts(server, ws)
     return server

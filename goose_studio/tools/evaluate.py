@@ -82,7 +82,9 @@ def quality_score(base: ModelScores, lora: ModelScores) -> int:
 
 
 class _Scorer:
-    def __init__(self, model_path: str, adapter_dir: str, template_name: str, cutoff_len: int) -> None:
+    """A base model (with a LoRA adapter on it, or none when ``adapter_dir`` is None) and its chat template."""
+
+    def __init__(self, model_path: str, adapter_dir: str | None, template_name: str, cutoff_len: int) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from .models import quiet_libraries
 
@@ -97,7 +99,7 @@ class _Scorer:
         self.tokenizer = AutoTokenizer.from_pretrained(model_path)
         self.template = get_template_and_fix_tokenizer(self.tokenizer, DataArguments(template=template_name))
         base = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
-        self.model = PeftModel.from_pretrained(base, adapter_dir).eval()
+        self.model = (PeftModel.from_pretrained(base, adapter_dir) if adapter_dir else base).eval()
         self.cutoff_len = cutoff_len
 
     def encode(self, prompt: str, answer: str) -> tuple[list[int], list[int]]:
@@ -116,14 +118,25 @@ class _Scorer:
         n = len(answer_ids)
         return float(out.loss) * n, n
 
-    def generate(self, prompt_ids: list[int], max_new_tokens: int) -> str:
+    def generate(self, prompt_ids: list[int], max_new_tokens: int, temperature: float = 0.0) -> str:
+        """The model's continuation of ``prompt_ids``: greedy by default, sampled when ``temperature`` > 0."""
+        return self.generate_ids(prompt_ids, max_new_tokens, temperature)[0]
+
+    def generate_ids(self, prompt_ids: list[int], max_new_tokens: int,
+                     temperature: float = 0.0) -> tuple[str, int, bool]:
+        """Like :meth:`generate`, also returning how many tokens were generated and whether a stop token ended it."""
         torch = self.torch
         stop = [self.tokenizer.eos_token_id] + [self.tokenizer.convert_tokens_to_ids(w) for w in self.template.stop_words]
+        stop = [s for s in stop if s is not None]
+        sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
         with torch.inference_mode():
             out = self.model.generate(input_ids=torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long),
-                                      max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=[s for s in stop if s is not None],
-                                      pad_token_id=self.tokenizer.pad_token_id)
-        return self.tokenizer.decode(out[0][len(prompt_ids):], skip_special_tokens=True).strip()
+                                      max_new_tokens=max_new_tokens, eos_token_id=stop,
+                                      pad_token_id=self.tokenizer.pad_token_id, **sampling)
+        new_ids = out[0][len(prompt_ids):].tolist()
+        stopped = bool(new_ids) and new_ids[-1] in stop
+        return (self.tokenizer.decode(new_ids, skip_special_tokens=True).strip(), len(new_ids) - int(stopped),
+                stopped or len(new_ids) < max_new_tokens)
 
 
 def _scores(nll_sum: float, n_tok: int, hyps: list[str], refs: list[str]) -> ModelScores:

@@ -99,6 +99,9 @@ def call_tool(name: str, raw_args: dict[str, Any] | BaseModel, ctx: ToolContext)
         raise ToolFailure(FailureKind.invalid_input, f"There is no tool named '{name}'.",
                           hint="Known tools: " + ", ".join(sorted(REGISTRY)))
     args = validate_args(spec, raw_args)
+    from ..faults import maybe_fail
+
+    maybe_fail(name, ctx.tab, ctx.workspace.run_dir(ctx.run_id) if ctx.run_id else None)
     return spec.fn(args, ctx)
 
 

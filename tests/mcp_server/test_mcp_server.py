@@ -24,7 +24,8 @@ from goose_studio.errors import FailureKind, ToolFailure
 from goose_studio.graphs.conductor import DEFAULT_OPTIONS
 from goose_studio.mcp_server import build_server
 from goose_studio.mcp_server.control import LearnArgs
-from goose_studio.runner import start_run
+from goose_studio.events import read_events
+from goose_studio.runner import execute, start_run
 from goose_studio.tools.registry import load_all
 from goose_studio.workspace import Workspace
 
@@ -176,9 +177,41 @@ def test_resume_and_cancel_over_mcp_return_at_once(ws, tmp_path):
     resumed, cancelled, status = in_memory(ws, body)
     assert resumed.is_error is False and resumed.structured_content["status"] == "starting"
     assert resumed.structured_content["worker_pid"] > 0
-    assert status["status"] == "failed" and status["failure"]["kind"] == "not_found"
+    # The source is gone: the Guide asks for another one instead of failing.
+    assert status["status"] == "waiting" and status["question"]["kind"] == "not_found"
+    assert [c["id"] for c in status["question"]["choices"]] == ["other-source", "retry"]
+    assert "resume_run" in status["question"]["guide"]
     assert status["worker_pid"] == resumed.structured_content["worker_pid"]
     assert cancelled.structured_content == {"run_id": idle, "status": "cancelled", "was_running": False, "step": None}
+
+
+def test_a_guide_question_is_answered_over_mcp(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
+    assert execute(ws, run_id).status == "waiting"
+
+    async def body(client):
+        status = (await client.call_tool("run_status", {"run_id": run_id})).structured_content
+        wrong = await client.call_tool("resume_run", {"run_id": run_id, "answer": "delete-everything"})
+        needs_value = await client.call_tool("resume_run", {"run_id": run_id, "answer": "other-source"})
+        answered = await client.call_tool("resume_run", {"run_id": run_id, "answer": "retry"})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the worker tries again; the source is still absent, so it asks again
+            after = (await client.call_tool("run_status", {"run_id": run_id})).structured_content
+            if after["status"] not in ("starting", "running"):
+                return status, wrong, needs_value, answered, after
+            await anyio.sleep(0.2)
+        pytest.fail(f"the answered run did not stop: {after}")
+
+    status, wrong, needs_value, answered, after = in_memory(ws, body)
+    assert status["status"] == "waiting" and status["question"]["tab"] == "source"
+    assert "other-source=<source>" in status["question"]["guide"]
+    for refused in (wrong, needs_value):
+        assert refused.is_error is True and "choice" in refused.content[0].text
+    assert ws.read_run(run_id)["question"] is not None  # a refused answer changed nothing
+    assert answered.is_error is False and answered.structured_content["status"] == "starting"
+    assert after["status"] == "waiting"
+    events = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
+    assert events.count("agent.guide.answered") == 1 and events[-1] == "run.waiting"
 
 
 def test_progress_events_become_progress_notifications(ws, tmp_path):
