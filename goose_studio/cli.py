@@ -211,7 +211,7 @@ def learn(
                 raise ToolFailure(FailureKind.invalid_input, "Give either a source or --resume RUN_ID, not both.")
             if detach:
                 return _detached(ws, resume, as_json, resume=True)
-            outcome = resume_run(ws, resume, subs)
+            outcome = resume_run(ws, resume, subs)  # the same as `goose-studio resume RUN_ID`
         else:
             if example:
                 from .examples import example_path
@@ -235,15 +235,20 @@ def learn(
                 console.print(f"Run [bold]{run_id}[/]  ({ws.run_dir(run_id)})")
             outcome = execute(ws, run_id, subs)
     except ToolFailure as failure:
-        if as_json:
-            _print_json({"run_id": resume, "status": "failed", "core": None, "failure": failure.to_dict()})
-        else:
-            _show_failure(failure)
-        raise typer.Exit(EXIT_FAILED)
+        _fail(failure, resume, as_json)
     finally:
         if view:
             view.close()
     _finish(outcome, as_json)
+
+
+def _fail(failure: ToolFailure, run_id: str | None, as_json: bool) -> None:
+    """A command's own failure (not a run's): the typed message, or JSON, and exit code 1."""
+    if as_json:
+        _print_json({"run_id": run_id, "status": "failed", "core": None, "failure": failure.to_dict()})
+    else:
+        _show_failure(failure)
+    raise typer.Exit(EXIT_FAILED)
 
 
 def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False, answer: str | None = None) -> None:
@@ -269,22 +274,16 @@ def resume(
     detach: bool = typer.Option(False, "--detach", help="Continue in a background worker; print the run id and return."),
 ) -> None:
     """Continue a stopped run, or answer the question it waits on (--answer <choice>)."""
-    from .runner import check_answer, resume_run
+    from .runner import resume_run
 
     ws = _workspace()
     view = LiveView(console) if not as_json and not detach else None
     try:
-        if detach:
-            if answer is not None:  # a bad answer is refused here, at once, not in the background
-                check_answer(ws.read_run(run_id), answer)
+        if detach:  # a bad answer is refused at once, before a worker starts
             return _detached(ws, run_id, as_json, resume=True, answer=answer)
         outcome = resume_run(ws, run_id, [view] if view else [], answer=answer)
     except ToolFailure as failure:
-        if as_json:
-            _print_json({"run_id": run_id, "status": "failed", "core": None, "failure": failure.to_dict()})
-        else:
-            _show_failure(failure)
-        raise typer.Exit(EXIT_FAILED)
+        _fail(failure, run_id, as_json)
     finally:
         if view:
             view.close()
