@@ -74,8 +74,7 @@ CASES: tuple[tuple[str, str], ...] = (
     ("publish", "disk_full"), ("publish", "load_check_failed"), ("publish", "secret_found"),
     ("publish", "internal"),
 )
-TOOL_TABS = {"clone": "source", "index_code": "build", "generate_pairs": "prepare", "prepare_model": "train",
-             "train": "train", "evaluate": "test", "package": "publish", "validate": "publish"}
+TOOL_TABS = {**{tool: tab for tab, tool in TAB_TOOLS.items()}, "prepare_model": "train", "validate": "publish"}
 
 
 def tab_of(target: str) -> str:

@@ -336,18 +336,10 @@ def load_core_backend(ws: Workspace, core: str, base_model_path: str | None = No
 # ------------------------------------------------------------------------------------------ serving
 
 
-def is_loopback(host: str) -> bool:
-    from .mcp_server.http import is_loopback as loopback
-
-    return loopback(host)
-
-
 def check_bind(host: str, token: str | None) -> None:
-    if not is_loopback(host) and not token:
-        raise ToolFailure(FailureKind.needs_user,
-                          f"Refusing to serve on {host}: a non-loopback address needs a token.",
-                          hint=f"Set {TOKEN_ENV} to a long random secret (clients send it as a Bearer token, "
-                               "i.e. the OpenAI api_key), or bind 127.0.0.1.")
+    from .mcp_server.http import check_bind as check
+
+    check(host, token, what="", token_env=TOKEN_ENV, token_use=", i.e. the OpenAI api_key")
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -139,9 +139,7 @@ _RECIPE_KEYS = {"batch_size": "per_device_train_batch_size", "cutoff_len": "cuto
 _AGENT_NODES = ("retry", "repair", "fallback", "guide", "ask")
 
 
-def options_of(state: RunState) -> dict[str, Any]:
-    """The run's options as they stand: the user's, with every change taken since on top."""
-    return policy.merged_options(state)
+options_of = policy.merged_options  # the run's options as they stand: the user's, every change since on top
 
 
 class Conductor:

@@ -89,12 +89,15 @@ class BearerAuth:
         await send({"type": "http.response.body", "body": body})
 
 
-def check_bind(host: str, token: str | None) -> None:
+def check_bind(host: str, token: str | None, what: str = "MCP", token_env: str = TOKEN_ENV,
+               token_use: str = "") -> None:
+    """Refuse a non-loopback bind without a token (``what`` names the server, ``token_env`` its variable)."""
     if not is_loopback(host) and not token:
         raise ToolFailure(FailureKind.needs_user,
-                          f"Refusing to serve MCP on {host}: a non-loopback address needs a token.",
-                          hint=f"Set {TOKEN_ENV} to a long random secret (clients send it as a Bearer token), "
-                               "or bind 127.0.0.1.")
+                          " ".join(filter(None, ["Refusing to serve", what, f"on {host}:"]))
+                          + " a non-loopback address needs a token.",
+                          hint=f"Set {token_env} to a long random secret (clients send it as a Bearer token"
+                               f"{token_use}), or bind 127.0.0.1.")
 
 
 def build_app(host: str = "127.0.0.1", port: int = DEFAULT_PORT, token: str | None = None,
