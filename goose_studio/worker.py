@@ -26,6 +26,8 @@ from .workspace import Workspace
 
 #: Statuses that a live process owns; with no live process they read as "interrupted".
 ACTIVE_STATUSES = ("starting", "running")
+#: How long answering a waiting run waits for its previous worker to exit.
+EXIT_GRACE_S = 15.0
 #: Statuses from which ``resume`` continues the run.
 RESUMABLE_STATUSES = ("created", "failed", "interrupted", "cancelled", "waiting")
 
@@ -142,7 +144,12 @@ def spawn_run(ws: Workspace, run_id: str, resume: bool = False, env: dict[str, s
     run_dir = ws.existing_run_dir(run_id)
     with _spawn_lock(run_dir):
         run = ws.read_run(run_id)
-        owner = _owner(run) if run.get("status") in ACTIVE_STATUSES else None  # a waiting run has no owner
+        if run.get("status") == "waiting":  # its worker may still be on its way out: let it finish first
+            deadline = time.monotonic() + EXIT_GRACE_S
+            while _owner(run) is not None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            run = ws.read_run(run_id)
+        owner = _owner(run) if run.get("status") in ACTIVE_STATUSES + ("waiting",) else None
         if owner is not None:
             raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already running (pid {owner[1]}).",
                               hint="Follow it with run_status, or stop it with cancel_run first.",

@@ -119,3 +119,19 @@ def test_spawn_run_adds_env_to_the_workers_environment(ws, tmp_path):
     assert b"GOOSE_STUDIO_LLM_MODEL=host-sampling" in environ
     assert f"GOOSE_STUDIO_HOME={ws.root}".encode() in environ  # the run's workspace always wins
     wait_for(lambda: not process_alive(pid), 120, "the worker process to exit")
+
+
+def test_answering_the_moment_a_run_waits_takes_the_answer_after_its_worker_has_gone(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
+    first = spawn_run(ws, run_id)
+    question = wait_for(lambda: (r := ws.read_run(run_id)).get("status") == "waiting" and r["question"], 120,
+                        "the run to wait on the Guide")
+    assert "other-source" in {c["id"] for c in question["choices"]}
+    second = spawn_run(ws, run_id, answer=f"other-source={tmp_path / 'elsewhere'}")
+    assert second != first and not process_alive(first)  # one worker at a time
+    wait_for(lambda: not process_alive(second), 120, "the answering worker to exit")
+    run = ws.read_run(run_id)
+    assert run["status"] == "waiting" and str(tmp_path / "elsewhere") in json.dumps(run["failure"])
+    types = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
+    assert types.count("run.waiting") == 2 and types.count("run.answered") == 1
+    assert "Traceback" not in (ws.run_dir(run_id) / "logs" / "worker.log").read_text()

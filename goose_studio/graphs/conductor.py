@@ -370,7 +370,8 @@ class Conductor:
         question = build_question(self.run_id, failure, options_of(state), self.current_values(state), tried,
                                   explanation).model_dump(mode="json")
         self.bus.emit("agent.guide", **question)
-        self.ws.update_run(self.run_id, status="waiting", step=failure["tab"], question=question)
+        # run.json says "waiting" only once the interrupt is checkpointed (the runner writes it): a host
+        # that sees the question and answers at once must find a run that can take the answer.
         return {"question": question}
 
     def ask(self, state: RunState) -> dict[str, Any]:
