@@ -1,7 +1,10 @@
 import os
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -215,6 +218,46 @@ def studio_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def studio_cli() -> list[str]:
     exe = Path(sys.executable).with_name("goose-studio")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "goose_studio.cli"]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (free when asked)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def studio_env(home: Path, **extra: str) -> dict[str, str]:
+    """This environment for a studio subprocess on ``home`` (without an MCP token of the user's)."""
+    env = {k: v for k, v in os.environ.items() if k != "GOOSE_STUDIO_MCP_TOKEN"}
+    return {**env, "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1", **extra}
+
+
+def start_mcp_http(home: Path, port: int, **env: str) -> subprocess.Popen:
+    """`goose-studio mcp --http` on 127.0.0.1:``port``, returned once it accepts connections."""
+    proc = subprocess.Popen([*studio_cli(), "mcp", "--http", "--port", str(port)], env=studio_env(home, **env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the HTTP server exited with {proc.returncode}: {proc.stdout.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)  # polling for the server to accept connections
+    proc.kill()
+    pytest.fail("the HTTP server did not accept connections within 60 s")
+
+
+def stop_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group ``proc`` leads; SIGKILL it after 20 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @pytest.fixture

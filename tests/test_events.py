@@ -1,20 +1,13 @@
 """The event bus: the run's events.jsonl, in-process subscribers, and the Redis mirror against a real server."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from goose_studio.events import CHANNEL, EventBus, read_events, redis_events
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -16,16 +16,11 @@ import pytest
 from pydantic import BaseModel
 from starlette.testclient import TestClient
 
-from conftest import studio_cli
+from conftest import free_port, studio_cli
 from goose_studio.agents.brain import OpenAIBrain, ask, brain_from_env
 from goose_studio.errors import FailureKind, ToolFailure
 from goose_studio.serve import BackendUnavailable, ChatMessage, Reply, build_app, split_messages
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def serve_env(home: Path, **extra: str) -> dict[str, str]:

@@ -8,13 +8,21 @@ request to the host with ``session.create_message`` on the server's event loop. 
 ``GOOSE_STUDIO_LLM_BASE_URL`` / ``_API_KEY`` / ``_MODEL=host-sampling``, so its brain is the ``sampling``
 brain (:func:`goose_studio.agents.brain.brain_from_env`).
 
-The newest host session that can sample is the one used. When it is gone (the host disconnected) the
-endpoint answers 503 and the brain's answer is None: the rules take over. When the server process exits, the
-endpoint goes with it (connection refused: None again). Sampling needs a connection with a back-channel
-for server-initiated requests, i.e. a handshake-era protocol version (what hosts speak today).
-"""
+How a request reaches the host depends on the protocol version the host speaks:
 
-from __future__ import annotations
+- **Handshake era** (up to 2025-11-25, a session with a back-channel): the request is sent at once with
+  ``session.create_message``. The newest host session that can sample is the one used; when it is gone (the
+  host disconnected) the endpoint answers 503.
+- **2026-07-28 and later** (no back-channel; a server asks for input inside a call's result): the request
+  waits in a queue until the host next calls ``run_status`` or ``list_runs`` — what a host following a run
+  does. That call's result is then ``input_required`` with the sampling request (the SDK's ``Sample``
+  resolver); the host answers it and retries the call, and the answer goes to the waiting worker. Each
+  request is offered to one call only, so a host that refuses to sample loses one call, never all of them.
+  With no such host seen lately the endpoint answers 503 at once.
+
+Either way a host that does not answer within the timeout gives 503 too, and the brain's answer is None: the
+rules take over. When the server process exits, the endpoint goes with it (connection refused: None again).
+"""
 
 import asyncio
 import concurrent.futures
@@ -22,9 +30,16 @@ import logging
 import os
 import secrets
 import threading
+import time
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import mcp_types as types
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.resolve import Resolve, Sample
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, is_version_at_least
 
 from ..agents.brain import API_KEY_ENV, BASE_URL_ENV, BRAIN_ENV, HOST_SAMPLING_MODEL, MODEL_ENV, TIMEOUT_ENV
 from ..serve import BackendUnavailable, BackgroundServer, ChatMessage, Reply, bind_socket, build_app, split_messages
@@ -33,22 +48,52 @@ log = logging.getLogger(__name__)
 
 #: The MCP tools whose workers get the bridge.
 WORKER_TOOLS = frozenset({"learn", "resume_run"})
+#: The MCP tools a host calls while it follows a run; on 2026-07-28+ they carry the queued requests.
+POLLING_TOOLS = frozenset({"run_status", "list_runs"})
+#: The first protocol version with no back-channel, where input is asked for inside a call's result.
+INPUT_REQUIRED_VERSION = "2026-07-28"
+#: How long after a 2026-07-28+ host that can sample was last seen a request still waits for it.
+HOST_PRESENCE_S = 600.0
 #: How long the bridge waits for the host; workers' brains wait as long (hosts' models are slower than a
 #: local endpoint), unless GOOSE_STUDIO_LLM_TIMEOUT says otherwise.
 DEFAULT_TIMEOUT_S = 60.0
 
 
-def host_can_sample(ctx: Any) -> bool:
-    """Whether the calling host declared sampling and its connection can carry a server-to-host request."""
-    from mcp_types import ClientCapabilities, SamplingCapability
-    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+def sampling_route(ctx: Any) -> str | None:
+    """How the calling host can be asked to sample: "session" (handshake era), "polled" (2026-07-28+), or None.
 
+    None when it declared no sampling, or outside a request.
+    """
     try:
-        if ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS:
-            return False
-        return bool(ctx.session.check_client_capability(ClientCapabilities(sampling=SamplingCapability())))
+        version = ctx.protocol_version
+        if version in HANDSHAKE_PROTOCOL_VERSIONS:
+            wanted = types.ClientCapabilities(sampling=types.SamplingCapability())
+            return "session" if ctx.session.check_client_capability(wanted) else None
+        if version and is_version_at_least(version, INPUT_REQUIRED_VERSION):
+            capabilities = ctx.client_capabilities
+            return "polled" if capabilities is not None and capabilities.sampling is not None else None
     except Exception:  # no request context, or a session that cannot say: no sampling
-        return False
+        return None
+    return None
+
+
+def host_can_sample(ctx: Any) -> bool:
+    """Whether the calling host declared sampling, on any protocol version the studio speaks."""
+    return sampling_route(ctx) is not None
+
+
+@dataclass
+class _Queued:
+    """A worker's request waiting for a 2026-07-28+ host to poll."""
+
+    id: str
+    system: str
+    turns: list[dict[str, str]]
+    max_tokens: int
+    temperature: float
+    answered: threading.Event = field(default_factory=threading.Event)
+    offered_at: float | None = None
+    result: Any = None
 
 
 def other_brain_configured(env: Mapping[str, str] | None = None) -> bool:
@@ -67,6 +112,8 @@ class SamplingBridge:
         self._session: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: BackgroundServer | None = None
+        self._queue: dict[str, _Queued] = {}
+        self._polled_host_seen: float | None = None
 
     # -------------------------------------------------------------------- the endpoint
 
@@ -96,6 +143,10 @@ class SamplingBridge:
         with self._lock:
             server, self._server = self._server, None
             self._session = self._loop = None
+            self._polled_host_seen = None
+            waiting = list(self._queue.values())
+        for queued in waiting:  # nobody will answer them now
+            queued.answered.set()
         if server is not None:
             server.stop()
 
@@ -117,10 +168,14 @@ class SamplingBridge:
         None when another brain is configured, the host cannot sample, or the endpoint did not start
         (the run then uses whatever brain its environment gives it; it never fails for this).
         """
-        if other_brain_configured() or not host_can_sample(ctx):
+        route = None if other_brain_configured() else sampling_route(ctx)
+        if route is None:
             return None
         try:
-            self.attach(ctx.session, asyncio.get_running_loop())
+            if route == "session":
+                self.attach(ctx.session, asyncio.get_running_loop())
+            else:
+                self._host_seen()
             import anyio.to_thread
 
             return await anyio.to_thread.run_sync(self.start) or None
@@ -133,12 +188,18 @@ class SamplingBridge:
     def __call__(self, messages: list[ChatMessage], max_tokens: int, temperature: float) -> Reply:
         with self._lock:
             session, loop = self._session, self._loop
-        if session is None or loop is None or loop.is_closed() or not loop.is_running():
-            raise BackendUnavailable("No MCP host session can sample now; the host disconnected.")
         system, turns = split_messages(messages)
+        if session is not None and loop is not None and not loop.is_closed() and loop.is_running():
+            return _reply(self._ask_session(session, loop, system, turns, max_tokens, temperature))
+        if self._polled_host_present():
+            return _reply(self._ask_polled(system, turns, max_tokens, temperature))
+        raise BackendUnavailable("No MCP host can sample now; the host disconnected.")
+
+    def _ask_session(self, session: Any, loop: asyncio.AbstractEventLoop, system: str, turns: list[dict[str, str]],
+                     max_tokens: int, temperature: float) -> Any:
         future = asyncio.run_coroutine_threadsafe(self._sample(session, system, turns, max_tokens, temperature), loop)
         try:
-            result = future.result(self.timeout_s)
+            return future.result(self.timeout_s)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise BackendUnavailable(f"The MCP host did not answer within {self.timeout_s:g} s.") from None
@@ -147,12 +208,83 @@ class SamplingBridge:
             if "closed" in message.lower():
                 self.detach(session)
             raise BackendUnavailable(f"The MCP host could not sample: {message[:300]}") from None
-        content = result.content
-        parts = content if isinstance(content, list) else [content]
-        text = "".join(getattr(p, "text", "") or "" for p in parts if getattr(p, "type", "") == "text")
-        if not text and parts:
-            raise BackendUnavailable("The MCP host answered with no text.")
-        return Reply(text=text, finish_reason="length" if result.stop_reason == "maxTokens" else "stop")
+
+    # -------------------------------------------------------------------- 2026-07-28+: asked inside a poll
+
+    def _host_seen(self) -> None:
+        with self._lock:
+            self._polled_host_seen = time.monotonic()
+
+    def _polled_host_present(self) -> bool:
+        with self._lock:
+            seen = self._polled_host_seen
+        return seen is not None and time.monotonic() - seen <= HOST_PRESENCE_S
+
+    def _ask_polled(self, system: str, turns: list[dict[str, str]], max_tokens: int, temperature: float) -> Any:
+        queued = _Queued(secrets.token_hex(8), system, turns, max_tokens, temperature)
+        with self._lock:
+            self._queue[queued.id] = queued
+        try:
+            queued.answered.wait(self.timeout_s)
+        finally:
+            with self._lock:
+                self._queue.pop(queued.id, None)
+        if queued.result is None:
+            offered = "was shown the question but did not answer" if queued.offered_at else "did not poll"
+            raise BackendUnavailable(f"The MCP host {offered} within {self.timeout_s:g} s.")
+        return queued.result
+
+    def offer(self, ctx: Any) -> str | None:
+        """For a polling call: the id of the queued request this call carries to the host, or None.
+
+        A first round takes the oldest request not yet offered; the retry that brings the host's answer
+        (it carries ``request_state``) names the request offered last, so the request renders the same.
+        """
+        if sampling_route(ctx) != "polled" or other_brain_configured():
+            return None
+        self._host_seen()
+        with self._lock:
+            if ctx.request_state is None:
+                fresh = next((q for q in self._queue.values() if q.offered_at is None), None)
+                if fresh is not None:
+                    fresh.offered_at = time.monotonic()
+                return fresh.id if fresh else None
+            offered = [q for q in self._queue.values() if q.offered_at is not None]
+            return max(offered, key=lambda q: q.offered_at).id if offered else None
+
+    def sample_request(self, request_id: str | None) -> Sample | None:
+        with self._lock:
+            queued = self._queue.get(request_id) if request_id else None
+        if queued is None:
+            return None
+        messages = [types.SamplingMessage(role=t["role"], content=types.TextContent(type="text", text=t["content"]))
+                    for t in queued.turns]
+        return Sample(messages, max_tokens=queued.max_tokens, system_prompt=queued.system or None,
+                      temperature=queued.temperature, metadata={"goose_studio_request": queued.id})
+
+    def deliver(self, request_id: str | None, result: Any) -> bool:
+        with self._lock:
+            queued = self._queue.get(request_id) if request_id else None
+        if queued is None or result is None:
+            return False
+        queued.result = result
+        queued.answered.set()
+        return True
+
+    def polling_resolver(self) -> Any:
+        """What fills a polling tool's hidden parameter: asks the host (first round), delivers (the retry)."""
+
+        def queued_request(ctx: Context) -> str | None:
+            return self.offer(ctx)
+
+        def host_sample(request_id: Annotated[str | None, Resolve(queued_request)]) -> Sample | None:
+            return self.sample_request(request_id)
+
+        def host_answer(request_id: Annotated[str | None, Resolve(queued_request)],
+                        result: Annotated[types.CreateMessageResult | None, Resolve(host_sample)]) -> bool:
+            return self.deliver(request_id, result)
+
+        return host_answer
 
     @staticmethod
     async def _sample(session: Any, system: str, turns: list[dict[str, str]], max_tokens: int,
@@ -169,4 +301,15 @@ class SamplingBridge:
         return await request
 
 
-__all__ = ["SamplingBridge", "WORKER_TOOLS", "host_can_sample", "other_brain_configured"]
+def _reply(result: Any) -> Reply:
+    """A host's sampling result as the endpoint's reply (text only)."""
+    content = result.content
+    parts = content if isinstance(content, list) else [content]
+    text = "".join(getattr(p, "text", "") or "" for p in parts if getattr(p, "type", "") == "text")
+    if not text and parts:
+        raise BackendUnavailable("The MCP host answered with no text.")
+    return Reply(text=text, finish_reason="length" if result.stop_reason == "maxTokens" else "stop")
+
+
+__all__ = ["POLLING_TOOLS", "SamplingBridge", "WORKER_TOOLS", "host_can_sample", "other_brain_configured",
+           "sampling_route"]

@@ -22,6 +22,7 @@ import anyio.from_thread
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.resolve import Resolve, build_resolver_plans
 from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
@@ -33,7 +34,7 @@ from ..events import Event, EventBus, read_events
 from ..tools.registry import ToolContext, ToolSpec, load_all
 from ..workspace import Workspace
 from .control import CONTROL_SPECS, core_path, guide_text, progress_text
-from .sampling import WORKER_TOOLS, SamplingBridge
+from .sampling import POLLING_TOOLS, WORKER_TOOLS, SamplingBridge
 
 SERVER_NAME = "goose-studio"
 INSTRUCTIONS = (
@@ -142,10 +143,12 @@ def mcp_tool(spec: ToolSpec, ws: Workspace, bridge: SamplingBridge | None = None
     """One registry entry as an MCP tool: schemas from its models, failures as Guide results, progress forwarded.
 
     With a sampling ``bridge``, the tools that start workers (learn, resume_run) hand the worker the host's
-    model when the host can sample (``ToolContext.extra["worker_env"]``).
+    model when the host can sample (``ToolContext.extra["worker_env"]``), and the tools a host polls
+    (run_status, list_runs) carry the workers' queued requests to a 2026-07-28+ host (a resolved parameter,
+    not part of the input schema).
     """
 
-    async def call(args: BaseModel, ctx: Context) -> BaseModel | CallToolResult:
+    async def call(args: BaseModel, ctx: Context, **_resolved: Any) -> BaseModel | CallToolResult:
         call_dir = None
         bus = None
         forwarder = None
@@ -178,9 +181,13 @@ def mcp_tool(spec: ToolSpec, ws: Workspace, bridge: SamplingBridge | None = None
                                   open_world_hint=spec.name in _OPEN_WORLD)
     metadata = FuncMetadata(arg_model=_argument_model(spec.args_model), output_model=spec.result_model,
                             output_schema=spec.output_schema())
+    resolved: dict[str, Any] = {}
+    if bridge is not None and spec.name in POLLING_TOOLS:
+        resolved["_host_answered"] = (Resolve(bridge.polling_resolver()), False)
     return Tool(fn=call, name=spec.name, title=spec.name.replace("_", " "), description=spec.description,
                 parameters=spec.input_schema(), fn_metadata=metadata, is_async=True, context_kwarg="ctx",
-                annotations=annotations)
+                annotations=annotations, resolved_params=resolved,
+                resolver_plans=build_resolver_plans(resolved, set(spec.args_model.model_fields)))
 
 
 def tool_specs() -> list[ToolSpec]:

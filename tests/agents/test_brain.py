@@ -2,26 +2,21 @@
 and an HTTP 500 each give a parsed model or None, quickly, and never raise."""
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 from pydantic import BaseModel
 
 from llm_server import completion
+from conftest import free_port
 from goose_studio.agents.brain import (HOST_SAMPLING_MODEL, OpenAIBrain, RulesBrain, ask, brain_from_env,
+
                                        first_json_object)
 
 
 class Plan(BaseModel):
     action: str
     retries: int
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_a_valid_answer_is_parsed_into_the_model(local_server):
@@ -51,7 +46,7 @@ def test_garbage_is_none(local_server):
 
 
 def test_a_closed_port_is_none_quickly():
-    brain = OpenAIBrain(f"http://127.0.0.1:{closed_port()}/v1", timeout_s=5)
+    brain = OpenAIBrain(f"http://127.0.0.1:{free_port()}/v1", timeout_s=5)
     started = time.monotonic()
     assert brain.complete("s", "u") is None
     assert ask(brain, "q", Plan) is None

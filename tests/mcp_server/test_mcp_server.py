@@ -2,9 +2,6 @@
 memory); the real `goose-studio mcp` over stdio and over HTTP; and one `learn` over MCP that outlives its
 client."""
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +16,7 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import studio_cli, write_sample_repo
+from conftest import free_port, start_mcp_http, stop_process_group, studio_cli, studio_env, write_sample_repo
 from goose_studio.errors import FailureKind, ToolFailure
 from goose_studio.graphs.conductor import DEFAULT_OPTIONS
 from goose_studio.mcp_server import build_server
@@ -49,11 +46,6 @@ def in_memory(ws: Workspace, body) -> object:
 
 def text_of(result) -> str:
     return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
-
-
-def studio_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "GOOSE_STUDIO_MCP_TOKEN"}
-    return {**env, "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1", **extra}
 
 
 def stdio_params(home: Path) -> StdioServerParameters:
@@ -300,40 +292,9 @@ def test_stdio_subprocess_lists_tools_and_calls_one(studio_home):
     assert missing.is_error is True and "kind: not_found" in text_of(missing)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_http(home: Path, port: int, **env: str) -> subprocess.Popen:
-    proc = subprocess.Popen([*studio_cli(), "mcp", "--http", "--port", str(port)], env=studio_env(home, **env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the HTTP server exited with {proc.returncode}: {proc.stdout.read()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)  # polling for the server to accept connections
-    proc.kill()
-    pytest.fail("the HTTP server did not accept connections within 60 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def test_http_server_on_loopback(studio_home):
     port = free_port()
-    proc = start_http(studio_home, port)
+    proc = start_mcp_http(studio_home, port)
     try:
         async def main():
             async with Client(f"http://127.0.0.1:{port}/mcp") as client:
@@ -356,12 +317,12 @@ def test_http_server_on_loopback(studio_home):
                              content=b"{}")
         assert origin.status_code == 403
     finally:
-        stop(proc)
+        stop_process_group(proc)
 
 
 def test_http_with_a_token_requires_it_on_every_request(studio_home):
     port = free_port()
-    proc = start_http(studio_home, port, GOOSE_STUDIO_MCP_TOKEN="s3cret-token")
+    proc = start_mcp_http(studio_home, port, GOOSE_STUDIO_MCP_TOKEN="s3cret-token")
     try:
         assert httpx2.get(f"http://127.0.0.1:{port}/healthz").status_code == 401
         wrong = httpx2.get(f"http://127.0.0.1:{port}/healthz", headers={"Authorization": "Bearer nope"})
@@ -374,7 +335,7 @@ def test_http_with_a_token_requires_it_on_every_request(studio_home):
 
         assert anyio.run(main).is_error is False
     finally:
-        stop(proc)
+        stop_process_group(proc)
 
 
 def test_non_loopback_bind_without_a_token_refuses_to_start(studio_home):
