@@ -1,8 +1,8 @@
 """Repairs, fallbacks and Guide choices as data: loading, matching, and applying their fixes.
 
 The rules live in ``goose_studio/recipes/{repairs,fallbacks,guides}.yaml`` and are validated here with all
-problems reported at once. A fix is a closed set of actions on the run's options (set, scale, take from
-the failure's details, clean a named artifact, go to a tab); applying one is a pure function of the run's
+problems reported at once. A fix is a closed set of actions on the run's options (set, scale, lower to at
+most a value, take from the failure's details, clean a named artifact, go to a tab); applying one is a pure function of the run's
 state, so the graph can decide and record it deterministically. Nothing here runs a shell command.
 """
 
@@ -17,7 +17,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import FailureKind, ToolFailure
-from ..events import TABS
 
 Tab = Literal["source", "build", "prepare", "train", "test", "publish"]
 Clean = Literal["train_output", "dataset", "index", "disk"]
@@ -40,11 +39,12 @@ class Fix(BaseModel):
 
     set: dict[str, Any] = Field(default_factory=dict)
     scale: dict[str, float] = Field(default_factory=dict)
+    at_most: dict[str, float] = Field(default_factory=dict)  # lowers an option to this value, never raises it
     from_details: dict[str, str] = Field(default_factory=dict)
     clean: list[Clean] = Field(default_factory=list)
     goto: Tab | None = None
 
-    @field_validator("set", "scale", "from_details")
+    @field_validator("set", "scale", "at_most", "from_details")
     @classmethod
     def _known_options(cls, value: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(value) - set(OPTION_BOUNDS))
@@ -212,6 +212,11 @@ def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failur
         base = current.get(key) if base is None else base
         if base is not None:
             changes[key] = _coerce(key, base * factor)
+    for key, cap in fix.at_most.items():
+        base = options.get(key)
+        base = current.get(key) if base is None else base
+        if base is None or base > cap:
+            changes[key] = _coerce(key, cap)
     for key, detail in fix.from_details.items():
         got = ((failure or {}).get("details") or {}).get(detail)
         if got is not None:
@@ -229,6 +234,6 @@ def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failur
 
 def fix_does_something(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: dict[str, Any]) -> bool:
     """False for a fix whose only effect would be option changes that change nothing."""
-    if fix.set or fix.scale or fix.from_details:
+    if fix.set or fix.scale or fix.at_most or fix.from_details:
         return bool(apply_fix(fix, options, current, failure))
     return True  # a pure clean / restart / goto

@@ -63,6 +63,24 @@ def test_a_fix_may_change_only_known_options_within_bounds():
         apply_fix(Fix(set={"bf16": "yes"}), {}, {}, None)
 
 
+def test_at_most_lowers_an_option_and_never_raises_it():
+    fix = Fix(at_most={"cutoff_len": 128, "batch_size": 1})
+    assert apply_fix(fix, {"batch_size": 4}, CURRENT, None) == {"cutoff_len": 128, "batch_size": 1}
+    assert apply_fix(fix, {"cutoff_len": 64}, CURRENT, None) == {}  # already shorter, batch already 1
+    assert apply_fix(Fix(at_most={"max_steps": 20}), {}, CURRENT, None) == {"max_steps": 20}  # was by epochs
+    assert apply_fix(Fix(at_most={"max_steps": 20}), {"max_steps": 8}, CURRENT, None) == {}
+    with pytest.raises(ValidationError):
+        Fix(at_most={"anything": 1})
+
+
+def test_a_run_already_on_short_sequences_is_not_offered_shorter_ones():
+    failure = state("train", "oom")["failure"]
+    options = {**DEFAULT_OPTIONS, "model": "embedded", "preset": "quick"}
+    assert "shorter-sequences" in [c.id for c in choices_for(failure, options, CURRENT)]
+    short = {**options, "cutoff_len": 64, "batch_size": 1}
+    assert "shorter-sequences" not in [c.id for c in choices_for(failure, short, CURRENT)]
+
+
 def test_transient_failures_retry_with_a_bounded_backoff_then_ask():
     s = state("source", "transient")
     assert policy.decide(s, CURRENT) == "retry"
