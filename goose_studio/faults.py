@@ -11,7 +11,9 @@
 Example: ``GOOSE_STUDIO_FAULTS=train:oom,prepare:too_few_pairs*2,publish:disk_full*always``.
 
 The scenario ``stall`` fails nothing: the tool call waits ``GOOSE_STUDIO_FAULT_STALL_S`` seconds (default
-60) first, which gives a window to kill the run inside that step (crash-and-resume checks).
+60) first, which gives a window to kill the run inside that step (crash-and-resume checks). The target
+``answer`` takes only ``stall``: the wait comes right after the Guide has taken the user's answer, before
+that is checkpointed.
 
 How often a fault has fired is counted in the run's folder (``faults.json``), so a fault that fires once
 stays fired after a crash and a resume. The injected failure is a real :class:`ToolFailure`, raised where
@@ -60,6 +62,8 @@ SCENARIOS: dict[str, tuple[FailureKind, str, dict[str, Any]]] = {
 
 
 STALL = "stall"
+#: The moment a Guide answer has been taken (stall only): see :func:`maybe_fail`'s callers in the conductor.
+ANSWER = "answer"
 
 # The fault cases the test matrix and benchmarks/fault_matrix.py inject: (target, fault), all six tabs.
 CASES: tuple[tuple[str, str], ...] = (
@@ -117,6 +121,9 @@ def parse(spec: str) -> list[Fault]:
             raise ToolFailure(FailureKind.invalid_input, f"Unknown fault '{fault}' in {ENV}.",
                               hint="Use a failure kind (" + ", ".join(FailureKind.__members__) + ") or a scenario ("
                                    + ", ".join([*SCENARIOS, STALL]) + ").")
+        if target == ANSWER and fault != STALL:
+            raise ToolFailure(FailureKind.invalid_input, f"Bad fault '{raw}' in {ENV}: an answer can only stall.",
+                              hint=f"Write {ANSWER}:{STALL} to wait after a Guide answer is taken.")
         faults.append(Fault(target, fault, None if times == "always" else int(times or 1)))
     return faults
 

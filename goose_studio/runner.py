@@ -5,6 +5,8 @@ Everything here returns or raises typed values; turning them into terminal outpu
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 import traceback
@@ -72,12 +74,18 @@ def execute(ws: Workspace, run_id: str, subscribers: list[Subscriber] = (),
     for fn in subscribers:
         bus.subscribe(fn)
     conductor = Conductor(ws, run_id, bus)
-    resume = bool(conductor_state(conductor))
+    saved = conductor_state(conductor)
+    resume = bool(saved)
     if not resume:
         answer = None  # nothing was checkpointed yet: start from the first step
     initial: RunState | None = None if resume else {"run_id": run_id, "options": run["options"]}
-    if answer is not None:
+    recovered = _answer_in_flight(run, saved) if resume and answer is None else None
+    if answer is not None:  # kept until the run moves on, so a crash before the graph saves it loses nothing
+        ws.update_run(run_id, answer_in_flight={"answer": answer, "question": _question_key(saved.get("question"))})
         bus.emit("run.answered", **answer)
+    elif recovered is not None:
+        answer = recovered
+        bus.emit("run.resumed", completed=conductor.completed_steps(), answer=recovered)
     elif resume:
         bus.emit("run.resumed", completed=conductor.completed_steps())
     else:
@@ -106,14 +114,28 @@ def execute(ws: Workspace, run_id: str, subscribers: list[Subscriber] = (),
         failure = ToolFailure.from_dict(state["failure"]) if state.get("failure") else None
         step = question.get("tab")
         ws.update_run(run_id, status="waiting", step=step, failed_step=step, question=question,
-                      failure=failure.to_dict() if failure else None)
+                      failure=failure.to_dict() if failure else None, answer_in_flight=None)
         bus.emit("run.waiting", step=step, question=question)
         return RunOutcome(run_id, "waiting", state, failure, step)
     core = (state.get("publish") or {}).get("path")
     ws.update_run(run_id, status="complete", step=None, failure=None, failed_step=None, question=None, core=core,
+                  answer_in_flight=None,
                   quality_score=(state.get("test") or {}).get("quality_score"))
     bus.emit("run.complete", core=core)
     return RunOutcome(run_id, "complete", state)
+
+
+def _question_key(question: dict[str, Any] | None) -> str | None:
+    if not question:
+        return None
+    return hashlib.sha256(json.dumps(question, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _answer_in_flight(run: dict[str, Any], saved: RunState) -> dict[str, Any] | None:
+    """The answer a crashed process had taken, while the run still stands at the question it answered."""
+    in_flight = run.get("answer_in_flight") or {}
+    key = _question_key(saved.get("question"))
+    return in_flight.get("answer") if key is not None and in_flight.get("question") == key else None
 
 
 def conductor_state(conductor: Conductor) -> RunState:

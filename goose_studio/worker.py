@@ -144,12 +144,12 @@ def spawn_run(ws: Workspace, run_id: str, resume: bool = False, env: dict[str, s
     run_dir = ws.existing_run_dir(run_id)
     with _spawn_lock(run_dir):
         run = ws.read_run(run_id)
-        if run.get("status") == "waiting":  # its worker may still be on its way out: let it finish first
+        owner = _owner(run) if run.get("status") in ACTIVE_STATUSES else None
+        if run.get("status") == "waiting":  # the worker that asked may still be on its way out: let it go first
             deadline = time.monotonic() + EXIT_GRACE_S
-            while _owner(run) is not None and time.monotonic() < deadline:
+            while (owner := _owner(run)) is not None and owner[0] == "worker" and time.monotonic() < deadline:
                 time.sleep(0.05)
-            run = ws.read_run(run_id)
-        owner = _owner(run) if run.get("status") in ACTIVE_STATUSES + ("waiting",) else None
+            owner = owner if owner is not None and owner[0] == "worker" else None
         if owner is not None:
             raise ToolFailure(FailureKind.invalid_input, f"Run '{run_id}' is already running (pid {owner[1]}).",
                               hint="Follow it with run_status, or stop it with cancel_run first.",

@@ -11,7 +11,7 @@ import pytest
 from conftest import studio_cli, write_sample_repo
 from goose_studio.errors import FailureKind, ToolFailure
 from goose_studio.events import read_events
-from goose_studio.runner import start_run
+from goose_studio.runner import execute, start_run
 from goose_studio.worker import cancel_run, process_alive, run_info, spawn_run
 from goose_studio.workspace import Workspace
 
@@ -134,4 +134,32 @@ def test_answering_the_moment_a_run_waits_takes_the_answer_after_its_worker_has_
     assert run["status"] == "waiting" and str(tmp_path / "elsewhere") in json.dumps(run["failure"])
     types = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
     assert types.count("run.waiting") == 2 and types.count("run.answered") == 1
+    assert "Traceback" not in (ws.run_dir(run_id) / "logs" / "worker.log").read_text()
+
+
+def test_a_worker_killed_right_after_taking_an_answer_resumes_with_that_answer(ws, tmp_path):
+    run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
+    waiting = execute(ws, run_id)
+    assert waiting.status == "waiting"
+    repo = write_sample_repo(tmp_path / "inventory")
+    pid = spawn_run(ws, run_id, answer=f"other-source={repo}",
+                    env={"GOOSE_STUDIO_FAULTS": "answer:stall", "GOOSE_STUDIO_FAULT_STALL_S": "120"})
+    events = ws.run_dir(run_id) / "events.jsonl"
+    wait_for(lambda: any(e.type == "agent.guide.answered" for e in read_events(events)), 120,
+             "the worker to take the answer")
+    os.killpg(pid, signal.SIGKILL)
+    wait_for(lambda: not process_alive(pid), 30, "the killed worker to be gone")
+    info = run_info(ws, run_id)
+    assert info["status"] == "interrupted" and info["resumable"] and not info.get("question")
+
+    # No answer this time: the one taken before the kill is applied. (A PREPARE fault ends the run early.)
+    resumed = spawn_run(ws, run_id, resume=True, env={"GOOSE_STUDIO_FAULTS": "prepare:too_few_pairs*always"})
+    wait_for(lambda: not process_alive(resumed), 300, "the resumed run to finish")
+    run = ws.read_run(run_id)
+    assert run["status"] == "waiting" and run["question"]["tab"] == "prepare", run
+    assert run["answer_in_flight"] is None
+    types = [e.type for e in read_events(events)]
+    assert types.count("step.source.complete") == 1 and types.count("run.answered") == 1
+    assert [e.payload.get("answer") for e in read_events(events) if e.type == "run.resumed"] == \
+        [{"choice": "other-source", "value": str(repo)}]
     assert "Traceback" not in (ws.run_dir(run_id) / "logs" / "worker.log").read_text()

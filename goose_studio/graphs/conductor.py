@@ -34,6 +34,7 @@ from ..agents.guide import build_question, find_choice
 from ..agents.remedies import Remedy, apply_fix
 from ..errors import FailureKind, ToolFailure
 from ..events import TABS, EventBus
+from ..faults import ANSWER, maybe_fail
 from ..tools.registry import ToolContext, call_tool
 from ..tools.train import PRESETS
 from ..workspace import Workspace, write_json
@@ -392,6 +393,7 @@ class Conductor:
                   "label": choice.label, "changes": changes, "cleaned": cleaned, "goto": goto, "chosen_by": "user"}
         self.bus.emit("agent.guide.answered", **record)
         self.ws.update_run(self.run_id, status="running", question=None)
+        maybe_fail(ANSWER, None, self.paths.run_dir)  # answer:stall, a kill window before the checkpoint
         # The user's answer opens a fresh budget; remedies already used stay used.
         return {"overrides": {**(state.get("overrides") or {}), **changes}, "failure": None, "question": None,
                 "attempts": {}, "total_attempts": 0, "resume_at": goto, "history": [record]}

@@ -137,7 +137,7 @@ def test_answers_are_checked_against_the_offered_choices():
 
 def test_fault_specs_are_parsed_and_counted_in_the_run_folder(tmp_path, monkeypatch):
     assert parse("train:oom*2, prepare:too_few_pairs,publish:disk_full*always")[2].times is None
-    for bad in ("train", "train:melted", "train:oom*x"):
+    for bad in ("train", "train:melted", "train:oom*x", "answer:oom"):
         with pytest.raises(ToolFailure) as err:
             parse(bad)
         assert err.value.kind is FailureKind.invalid_input
