@@ -6,7 +6,11 @@ tool waits before working), is killed with SIGKILL while it waits, and is resume
 `goose-studio resume <run-id>`. Checked per tab: the resumed run completes; ``run.resumed`` names exactly
 the tabs before the killed one; every tab before it completed once (not redone); one core file.
 
-Usage: .venv/bin/python benchmarks/kill_resume.py [--only TAB]
+One more case, ``answer``: a run waiting on the Guide (its source is missing) is answered with
+`resume <run-id> --answer other-source=<repo>` and killed right after the answer is taken (``answer:stall``);
+a plain `resume` must then apply that answer (not ask again) and reach a core.
+
+Usage: .venv/bin/python benchmarks/kill_resume.py [--only TAB|answer]
 """
 
 from __future__ import annotations
@@ -77,8 +81,49 @@ def main() -> int:
               f"continued after {resumed_event.payload.get('completed') if resumed_event else None}, "
               f"each step completed once: {done_once}, cores made: {len(new_cores)}  {'ok' if ok else 'FAIL'}",
               flush=True)
-    print(f"\n{'all tabs ok' if not failures else f'{failures} tab(s) failed'}")
+    if not args.only or args.only == "answer":
+        failures += not kill_after_answer(home, repo)
+    print(f"\n{'all cases ok' if not failures else f'{failures} case(s) failed'}")
     return 1 if failures else 0
+
+
+def kill_after_answer(home: Path, repo: Path) -> bool:
+    from goose_studio.events import read_events
+
+    env = {**os.environ, "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1", "GOOSE_STUDIO_BRAIN": "rules"}
+    env.pop("GOOSE_STUDIO_FAULTS", None)
+    asked = subprocess.run([CLI, "learn", str(home / "missing"), "--preset", "smoke", "--min-pairs", "10",
+                            "--eval-samples", "2", "--name", "kill-answer", "--json"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    run_dir = next((home / "runs").glob("kill-answer-*"), None)
+    if asked.returncode != 3 or run_dir is None:
+        print(f"answer: the run did not wait on the Guide (exit {asked.returncode})")
+        return False
+    started = time.monotonic()
+    stall = {**env, "GOOSE_STUDIO_FAULTS": "answer:stall", "GOOSE_STUDIO_FAULT_STALL_S": "300"}
+    proc = subprocess.Popen([CLI, "resume", run_dir.name, "--answer", f"other-source={repo}", "--json"], env=stall,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    while time.monotonic() - started < 300:
+        if any(e.type == "agent.guide.answered" for e in read_events(run_dir / "events.jsonl")):
+            break
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = time.monotonic() - started
+    cores_before = set((home / "cores").glob("*.gcpkg"))
+    resumed = subprocess.run([CLI, "resume", run_dir.name, "--json"], env=env, capture_output=True, text=True,
+                             timeout=900)
+    result = json.loads(resumed.stdout[resumed.stdout.index("{"):]) if "{" in resumed.stdout else {}
+    events = read_events(run_dir / "events.jsonl")
+    kinds = [e.type for e in events]
+    carried = [e.payload.get("answer") for e in events if e.type == "run.resumed"]
+    new_cores = set((home / "cores").glob("*.gcpkg")) - cores_before
+    ok = (result.get("status") == "complete" and carried == [{"choice": "other-source", "value": str(repo)}]
+          and kinds.count("run.waiting") == 1 and kinds.count("step.source.complete") == 1 and len(new_cores) == 1)
+    print(f"kill -9 after an ANSWER {killed_at:5.1f} s in -> resume: {result.get('status')}, answer carried over: "
+          f"{bool(carried and carried[0])}, asked again: {kinds.count('run.waiting') > 1}, "
+          f"cores made: {len(new_cores)}  {'ok' if ok else 'FAIL'}", flush=True)
+    return ok
 
 
 if __name__ == "__main__":
