@@ -115,6 +115,12 @@ class SamplingBridge:
         self._queue: dict[str, _Queued] = {}
         self._polled_host_seen: float | None = None
 
+    @property
+    def wait_s(self) -> float:
+        """How long a request waits for the host: a little under the worker's own timeout (the same value),
+        so the worker gets a clean 503 and no question it gave up on is still waiting to be offered."""
+        return max(0.2, min(self.timeout_s * 0.9, self.timeout_s - 0.5))
+
     # -------------------------------------------------------------------- the endpoint
 
     @property
@@ -199,10 +205,10 @@ class SamplingBridge:
                      max_tokens: int, temperature: float) -> Any:
         future = asyncio.run_coroutine_threadsafe(self._sample(session, system, turns, max_tokens, temperature), loop)
         try:
-            return future.result(self.timeout_s)
+            return future.result(self.wait_s)
         except concurrent.futures.TimeoutError:
             future.cancel()
-            raise BackendUnavailable(f"The MCP host did not answer within {self.timeout_s:g} s.") from None
+            raise BackendUnavailable(f"The MCP host did not answer within {self.wait_s:g} s.") from None
         except Exception as exc:  # the session closed, or the host refused: no answer from it
             message = str(exc) or type(exc).__name__
             if "closed" in message.lower():
@@ -225,13 +231,13 @@ class SamplingBridge:
         with self._lock:
             self._queue[queued.id] = queued
         try:
-            queued.answered.wait(self.timeout_s)
+            queued.answered.wait(self.wait_s)
         finally:
             with self._lock:
                 self._queue.pop(queued.id, None)
         if queued.result is None:
             offered = "was shown the question but did not answer" if queued.offered_at else "did not poll"
-            raise BackendUnavailable(f"The MCP host {offered} within {self.timeout_s:g} s.")
+            raise BackendUnavailable(f"The MCP host {offered} within {self.wait_s:g} s.")
         return queued.result
 
     def offer(self, ctx: Any) -> str | None:
@@ -274,14 +280,15 @@ class SamplingBridge:
     def polling_resolver(self) -> Any:
         """What fills a polling tool's hidden parameter: asks the host (first round), delivers (the retry)."""
 
-        def queued_request(ctx: Context) -> str | None:
+        # Async, so the SDK runs them on the event loop: each is a few dict lookups (no thread hop per poll).
+        async def queued_request(ctx: Context) -> str | None:
             return self.offer(ctx)
 
-        def host_sample(request_id: Annotated[str | None, Resolve(queued_request)]) -> Sample | None:
+        async def host_sample(request_id: Annotated[str | None, Resolve(queued_request)]) -> Sample | None:
             return self.sample_request(request_id)
 
-        def host_answer(request_id: Annotated[str | None, Resolve(queued_request)],
-                        result: Annotated[types.CreateMessageResult | None, Resolve(host_sample)]) -> bool:
+        async def host_answer(request_id: Annotated[str | None, Resolve(queued_request)],
+                              result: Annotated[types.CreateMessageResult | None, Resolve(host_sample)]) -> bool:
             return self.deliver(request_id, result)
 
         return host_answer
