@@ -22,9 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,18 +31,16 @@ import anyio
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from mcp import Client  # noqa: E402
 from mcp.client.stdio import StdioServerParameters  # noqa: E402
 
+from conftest import free_port, start_mcp_http, stop_process_group, studio_cli  # noqa: E402
+
 from goose_studio.events import EventBus  # noqa: E402
 from goose_studio.runner import start_run  # noqa: E402
 from goose_studio.workspace import Workspace  # noqa: E402
-
-
-def studio_cli() -> list[str]:
-    exe = Path(sys.executable).with_name("goose-studio")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "goose_studio.cli"]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -68,12 +63,6 @@ async def timed_calls(client: Client, n: int, tool: str, args: dict) -> list[flo
         if result.is_error:
             raise RuntimeError(f"{tool} failed: {result.content}")
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def proc_facts(pid: int) -> tuple[int, int]:
@@ -128,8 +117,6 @@ def main() -> None:
     opts = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="gs-mcp-bench-"))
-    env = {**{k: v for k, v in os.environ.items() if k != "GOOSE_STUDIO_MCP_TOKEN"},
-           "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     os.environ["GOOSE_STUDIO_HOME"] = str(home)
     ws = Workspace.from_env()
     run_id = start_run(ws, str(home / "some-repo"), {"preset": "smoke"})
@@ -157,18 +144,8 @@ def main() -> None:
 
     # (b), (c) HTTP
     port = free_port()
-    server = subprocess.Popen([*cli, "mcp", "--http", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, start_new_session=True)
+    server = start_mcp_http(home, port, quiet=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the HTTP server did not start")
-                time.sleep(0.1)
         url = f"http://127.0.0.1:{port}/mcp"
 
         async def over_http(mode: str, calls: int = opts.calls) -> list[float]:
@@ -203,12 +180,7 @@ def main() -> None:
         print(f"           after 11 s idle + 1 call:  {json.dumps(idle)}   "
               f"{'no leak' if idle == before else 'DIFFERENT from before'}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_process_group(server)
         shutil.rmtree(home, ignore_errors=True)
 
 

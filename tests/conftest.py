@@ -233,14 +233,18 @@ def studio_env(home: Path, **extra: str) -> dict[str, str]:
     return {**env, "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1", **extra}
 
 
-def start_mcp_http(home: Path, port: int, **env: str) -> subprocess.Popen:
-    """`goose-studio mcp --http` on 127.0.0.1:``port``, returned once it accepts connections."""
+def start_mcp_http(home: Path, port: int, quiet: bool = False, **env: str) -> subprocess.Popen:
+    """`goose-studio mcp --http` on 127.0.0.1:``port``, returned once it accepts connections.
+
+    ``quiet`` discards the server's output (for long runs, where nobody reads the pipe)."""
     proc = subprocess.Popen([*studio_cli(), "mcp", "--http", "--port", str(port)], env=studio_env(home, **env),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stdout=subprocess.DEVNULL if quiet else subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"the HTTP server exited with {proc.returncode}: {proc.stdout.read()}")
+            said = "" if quiet else f": {proc.stdout.read()}"
+            pytest.fail(f"the HTTP server exited with {proc.returncode}{said}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return proc
