@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -205,7 +207,7 @@ def learn(
     ws = _workspace()
     view = LiveView(console) if not as_json and not detach else None
     subs = [view] if view else []
-    try:
+    with _command_failures(view, resume, as_json):
         if resume:
             if source or example:
                 raise ToolFailure(FailureKind.invalid_input, "Give either a source or --resume RUN_ID, not both.")
@@ -234,21 +236,24 @@ def learn(
             if not as_json:
                 console.print(f"Run [bold]{run_id}[/]  ({ws.run_dir(run_id)})")
             outcome = execute(ws, run_id, subs)
-    except ToolFailure as failure:
-        _fail(failure, resume, as_json)
-    finally:
-        if view:
-            view.close()
     _finish(outcome, as_json)
 
 
-def _fail(failure: ToolFailure, run_id: str | None, as_json: bool) -> None:
-    """A command's own failure (not a run's): the typed message, or JSON, and exit code 1."""
-    if as_json:
-        _print_json({"run_id": run_id, "status": "failed", "core": None, "failure": failure.to_dict()})
-    else:
-        _show_failure(failure)
-    raise typer.Exit(EXIT_FAILED)
+@contextmanager
+def _command_failures(view: LiveView | None, run_id: str | None, as_json: bool) -> Iterator[None]:
+    """Around a run command: its own failure (not a run's) ends in the typed message, or JSON, and exit code
+    1; the live view is closed either way."""
+    try:
+        yield
+    except ToolFailure as failure:
+        if as_json:
+            _print_json({"run_id": run_id, "status": "failed", "core": None, "failure": failure.to_dict()})
+        else:
+            _show_failure(failure)
+        raise typer.Exit(EXIT_FAILED)
+    finally:
+        if view:
+            view.close()
 
 
 def _detached(ws: Workspace, run_id: str, as_json: bool, resume: bool = False, answer: str | None = None) -> None:
@@ -278,15 +283,10 @@ def resume(
 
     ws = _workspace()
     view = LiveView(console) if not as_json and not detach else None
-    try:
+    with _command_failures(view, run_id, as_json):
         if detach:  # a bad answer is refused at once, before a worker starts
             return _detached(ws, run_id, as_json, resume=True, answer=answer)
         outcome = resume_run(ws, run_id, [view] if view else [], answer=answer)
-    except ToolFailure as failure:
-        _fail(failure, run_id, as_json)
-    finally:
-        if view:
-            view.close()
     _finish(outcome, as_json)
 
 
