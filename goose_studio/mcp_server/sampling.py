@@ -77,20 +77,12 @@ def sampling_route(ctx: Any) -> str | None:
     return None
 
 
-def host_can_sample(ctx: Any) -> bool:
-    """Whether the calling host declared sampling, on any protocol version the studio speaks."""
-    return sampling_route(ctx) is not None
-
-
 @dataclass
 class _Queued:
-    """A worker's request waiting for a 2026-07-28+ host to poll."""
+    """A worker's request waiting for a 2026-07-28+ host to poll (built once: it renders the same each round)."""
 
     id: str
-    system: str
-    turns: list[dict[str, str]]
-    max_tokens: int
-    temperature: float
+    sample: Sample
     answered: threading.Event = field(default_factory=threading.Event)
     offered_at: float | None = None
     result: Any = None
@@ -227,7 +219,10 @@ class SamplingBridge:
         return seen is not None and time.monotonic() - seen <= HOST_PRESENCE_S
 
     def _ask_polled(self, system: str, turns: list[dict[str, str]], max_tokens: int, temperature: float) -> Any:
-        queued = _Queued(secrets.token_hex(8), system, turns, max_tokens, temperature)
+        request_id = secrets.token_hex(8)
+        sample = Sample(_messages(turns), max_tokens=max_tokens, system_prompt=system or None,
+                        temperature=temperature, metadata={"goose_studio_request": request_id})
+        queued = _Queued(request_id, sample)
         with self._lock:
             self._queue[queued.id] = queued
         try:
@@ -261,12 +256,7 @@ class SamplingBridge:
     def sample_request(self, request_id: str | None) -> Sample | None:
         with self._lock:
             queued = self._queue.get(request_id) if request_id else None
-        if queued is None:
-            return None
-        messages = [types.SamplingMessage(role=t["role"], content=types.TextContent(type="text", text=t["content"]))
-                    for t in queued.turns]
-        return Sample(messages, max_tokens=queued.max_tokens, system_prompt=queued.system or None,
-                      temperature=queued.temperature, metadata={"goose_studio_request": queued.id})
+        return queued.sample if queued is not None else None
 
     def deliver(self, request_id: str | None, result: Any) -> bool:
         with self._lock:
@@ -297,15 +287,17 @@ class SamplingBridge:
     async def _sample(session: Any, system: str, turns: list[dict[str, str]], max_tokens: int,
                       temperature: float) -> Any:
         from mcp.shared.exceptions import MCPDeprecationWarning
-        from mcp_types import SamplingMessage, TextContent
 
-        messages = [SamplingMessage(role=t["role"], content=TextContent(type="text", text=t["content"]))
-                    for t in turns]
-        with warnings.catch_warnings():  # deprecated for the next protocol era; what hosts speak today
+        with warnings.catch_warnings():  # deprecated from 2026-07-28 on; handshake-era sessions still take it
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            request = session.create_message(messages, max_tokens=max_tokens, system_prompt=system or None,
+            request = session.create_message(_messages(turns), max_tokens=max_tokens, system_prompt=system or None,
                                              temperature=temperature)
         return await request
+
+
+def _messages(turns: list[dict[str, str]]) -> list[types.SamplingMessage]:
+    return [types.SamplingMessage(role=t["role"], content=types.TextContent(type="text", text=t["content"]))
+            for t in turns]
 
 
 def _reply(result: Any) -> Reply:
@@ -318,5 +310,4 @@ def _reply(result: Any) -> Reply:
     return Reply(text=text, finish_reason="length" if result.stop_reason == "maxTokens" else "stop")
 
 
-__all__ = ["POLLING_TOOLS", "SamplingBridge", "WORKER_TOOLS", "host_can_sample", "other_brain_configured",
-           "sampling_route"]
+__all__ = ["POLLING_TOOLS", "SamplingBridge", "WORKER_TOOLS", "other_brain_configured", "sampling_route"]
