@@ -203,6 +203,7 @@ def learn(
 ) -> None:
     """Learn a repository: clone, index, generate pairs, train a LoRA, evaluate it, package a .gcpkg."""
     from .runner import execute, resume_run, start_run
+    from .tools.train import PRESETS
 
     ws = _workspace()
     view = LiveView(console) if not as_json and not detach else None
@@ -222,8 +223,9 @@ def learn(
             if not source:
                 raise ToolFailure(FailureKind.invalid_input, "No source given.",
                                   hint="Pass a git URL or a folder, or --example for the embedded example.")
-            if preset not in ("quick", "recommended", "smoke"):
-                raise ToolFailure(FailureKind.invalid_input, f"Unknown preset '{preset}'.", hint="Use quick, recommended or smoke.")
+            if preset not in PRESETS:
+                raise ToolFailure(FailureKind.invalid_input, f"Unknown preset '{preset}'.",
+                                  hint=f"Use {', '.join(list(PRESETS)[:-1])} or {list(PRESETS)[-1]}.")
             if detach and Path(source).expanduser().exists():
                 source = str(Path(source).expanduser().resolve())  # the worker does not share this cwd
             run_id = start_run(ws, source, {

@@ -2,8 +2,9 @@
 
 The rules live in ``goose_studio/recipes/{repairs,fallbacks,guides}.yaml`` and are validated here with all
 problems reported at once. A fix is a closed set of actions on the run's options (set, scale, lower to at
-most a value, take from the failure's details, clean a named artifact, go to a tab); applying one is a pure function of the run's
-state, so the graph can decide and record it deterministically. Nothing here runs a shell command.
+most a value, take from the failure's details, clean a named artifact, go to a tab); applying one is a pure
+function of the run's state, so the graph can decide and record it deterministically. Nothing here runs a
+shell command.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import FailureKind, ToolFailure
+from ..tools.train import PRESETS
 
 Tab = Literal["source", "build", "prepare", "train", "test", "publish"]
 Clean = Literal["train_output", "dataset", "index", "disk"]
@@ -31,7 +33,6 @@ OPTION_BOUNDS: dict[str, tuple[type, float | None, float | None]] = {
     "check_load": (bool, None, None), "accept_low_quality": (bool, None, None), "build": (bool, None, None),
     "model": (str, None, None), "preset": (str, None, None), "branch": (str, None, None), "source": (str, None, None),
 }
-PRESET_NAMES = ("quick", "recommended", "smoke")
 
 
 class Fix(BaseModel):
@@ -188,8 +189,8 @@ def _coerce(key: str, value: Any) -> Any:
         value = str(value).strip()
         if not value:
             raise ValueError(f"{key} cannot be empty")
-        if key == "preset" and value not in PRESET_NAMES:
-            raise ValueError(f"preset must be one of {PRESET_NAMES}")
+        if key == "preset" and value not in PRESETS:
+            raise ValueError(f"preset must be one of {tuple(PRESETS)}")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{key} must be a number")
