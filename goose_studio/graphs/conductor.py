@@ -315,10 +315,9 @@ class Conductor:
 
     def _take(self, stage: str, state: RunState) -> dict[str, Any]:
         """Apply the next repair or fallback: change the options, clean what must be rebuilt, pick the tab."""
-        failure, current = state["failure"], self.current_values(state)
+        failure, current, opts = state["failure"], self.current_values(state), options_of(state)
         cands = policy.candidates(stage, state, current)
         remedy, reason = self._choose(stage, cands, state)
-        opts = options_of(state)
         changes = apply_fix(remedy.fix, opts, current, failure)
         cleaned = self._clean(remedy.fix.clean, state)
         tab = failure["tab"]
@@ -380,13 +379,12 @@ class Conductor:
         answer = interrupt(question)
         offered = {c["id"] for c in question["choices"]}
         choice_id = str((answer or {}).get("choice"))
-        choice = find_choice(failure, options_of(state), self.current_values(state), choice_id) \
-            if choice_id in offered else None
+        opts, current = options_of(state), self.current_values(state)
+        choice = find_choice(failure, opts, current, choice_id) if choice_id in offered else None
         if choice is None:  # answers are checked before resuming; an unchecked one is asked again
             return {"resume_at": "ask"}
         value = (answer or {}).get("value")
-        opts = options_of(state)
-        changes = apply_fix(choice.fix, opts, self.current_values(state), failure, value=value, param=choice.param)
+        changes = apply_fix(choice.fix, opts, current, failure, value=value, param=choice.param)
         cleaned = self._clean(choice.fix.clean, state)
         goto = choice.fix.goto or ("source" if choice.param == "source" else failure["tab"])
         record = {"agent": "guide", "tab": failure["tab"], "kind": failure["kind"], "id": choice.id,
