@@ -53,7 +53,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import FailureKind, ToolFailure
 from ..workspace import write_atomic
-from .index_models import INDEX_FILENAME, INDEX_SCHEMA_VERSION, CodeIndex, FileIndex, SkippedFile, Symbol
+from .index_models import INDEX_FILENAME, INDEX_SCHEMA_VERSION, CodeIndex, FileIndex, SkippedFile, Symbol, load_index
 from .registry import ToolContext, tool
 
 # Bumped whenever extraction changes, so that a cache written by an older extractor is rebuilt.
@@ -1553,47 +1553,6 @@ def _parse_parallel(jobs: list[_Job], workers: int, done: Callable[[int], None])
     except Exception:  # a broken pool (killed worker, no /dev/shm, ...) or a failure that the serial path reports
         return None
     return out
-
-
-def load_index(path: str | os.PathLike[str]) -> CodeIndex:
-    """Read a code index: the index file itself, or a repository directory holding one."""
-    p = Path(path).expanduser()
-    if p.is_dir():
-        p = p / INDEX_FILENAME
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ToolFailure(
-            FailureKind.not_found,
-            f"There is no code index at {p}.",
-            hint="Build it first with the index_code tool.",
-            details={"path": str(p)},
-        ) from None
-    except OSError as exc:
-        raise ToolFailure(
-            FailureKind.invalid_input,
-            f"Could not read the code index {p}: {exc.strerror or exc}.",
-            hint="Check the file's permissions, or rebuild it with index_code (force=true).",
-            details={"path": str(p)},
-        ) from exc
-    try:
-        index = CodeIndex.model_validate_json(raw)
-    except (ValidationError, ValueError) as exc:
-        raise ToolFailure(
-            FailureKind.corrupted,
-            f"The code index {p} is not a valid index ({type(exc).__name__}).",
-            hint="Rebuild it with the index_code tool (force=true).",
-            details={"path": str(p)},
-        ) from None
-    if index.schema_version != INDEX_SCHEMA_VERSION:
-        raise ToolFailure(
-            FailureKind.corrupted,
-            f"The code index {p} has schema version {index.schema_version}; this studio reads "
-            f"{INDEX_SCHEMA_VERSION}.",
-            hint="Rebuild it with the index_code tool (force=true).",
-            details={"path": str(p), "schema_version": index.schema_version},
-        )
-    return index
 
 
 # ----------------------------------------------------------------------------------------------------------

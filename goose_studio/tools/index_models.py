@@ -1,10 +1,15 @@
-"""The code index's data model (``.studio-index.json``), shared by ``index_code`` and ``generate_pairs``."""
+"""The code index's data model (``.studio-index.json``) and its one loader, shared by ``index_code`` and
+``generate_pairs``."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+
+from ..errors import FailureKind, ToolFailure
 
 INDEX_FILENAME = ".studio-index.json"
 INDEX_SCHEMA_VERSION = 1
@@ -57,3 +62,42 @@ class CodeIndex(BaseModel):
     languages: dict[str, int] = Field(default_factory=dict)  # language -> file count
     skipped_total: int = 0  # all skipped files; ``skipped`` lists at most the first 500
     extractor_version: int = 0  # version of the extraction code that wrote the index (cache key)
+
+
+def load_index(path: str | os.PathLike[str]) -> CodeIndex:
+    """Read a code index: the index file itself, or a repository directory holding one.
+
+    Raises ``ToolFailure``: ``not_found`` when there is no index, ``invalid_input`` when it cannot be read
+    (permissions), ``corrupted`` when it is not a valid index or has another schema version.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        p = p / INDEX_FILENAME
+    rebuild = "Rebuild it with the index_code tool (force=true)."
+    details = {"path": str(p), "index_path": str(p)}
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ToolFailure(FailureKind.not_found, f"There is no code index at {p}.",
+                          hint="Build it first with the index_code tool; it writes " + INDEX_FILENAME + ".",
+                          details=details) from None
+    except OSError as exc:
+        raise ToolFailure(FailureKind.invalid_input, f"Could not read the code index {p}: {exc.strerror or exc}.",
+                          hint="Check the file's permissions, or " + rebuild[0].lower() + rebuild[1:],
+                          details=details) from None
+    try:
+        index = CodeIndex.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(part) for part in first.get("loc", ())) or "(root)"
+        raise ToolFailure(FailureKind.corrupted, f"The code index {p} is broken ({where}: {first['msg']}).",
+                          hint=rebuild, details={**details, "errors": exc.error_count()}) from None
+    except ValueError as exc:
+        raise ToolFailure(FailureKind.corrupted, f"The code index {p} is not a valid index ({type(exc).__name__}).",
+                          hint=rebuild, details=details) from None
+    if index.schema_version != INDEX_SCHEMA_VERSION:
+        raise ToolFailure(FailureKind.corrupted,
+                          f"The code index {p} has schema version {index.schema_version}; this studio reads "
+                          f"version {INDEX_SCHEMA_VERSION}.", hint=rebuild,
+                          details={**details, "schema_version": index.schema_version})
+    return index

@@ -83,11 +83,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from ..errors import FailureKind, ToolFailure, disk_full_from_oserror
 from ..workspace import slugify, write_atomic, write_json
-from .index_models import INDEX_FILENAME, INDEX_SCHEMA_VERSION, CodeIndex, FileIndex, Symbol
+from .index_models import INDEX_FILENAME, CodeIndex, FileIndex, Symbol, load_index
 from .registry import ToolContext, tool
 
 CATEGORIES: tuple[str, ...] = ("explain", "generate", "debug", "architecture", "testing", "uiux")
@@ -2024,33 +2024,6 @@ def _quality(per_category: dict[str, int], requested: int, token_counts: list[in
 # the tool
 
 
-def _load_index(path: Path) -> CodeIndex:
-    hint = "Run index_code on the repository first; it writes " + INDEX_FILENAME + "."
-    if not path.is_file():
-        raise ToolFailure(FailureKind.not_found, f"There is no code index at {path}.", hint=hint,
-                          details={"index_path": str(path)})
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ToolFailure(FailureKind.corrupted, f"The code index at {path} cannot be read: {exc}",
-                          hint="Run index_code again to rebuild it.", details={"index_path": str(path)}) from None
-    try:
-        index = CodeIndex.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
-        where = ".".join(str(p) for p in first.get("loc", ())) or "(root)"
-        raise ToolFailure(FailureKind.corrupted, f"The code index at {path} is broken ({where}: {first['msg']}).",
-                          hint="Run index_code again to rebuild it.",
-                          details={"index_path": str(path), "errors": exc.error_count()}) from None
-    if index.schema_version != INDEX_SCHEMA_VERSION:
-        raise ToolFailure(FailureKind.corrupted,
-                          f"The code index at {path} has schema version {index.schema_version}; this studio reads "
-                          f"version {INDEX_SCHEMA_VERSION}.",
-                          hint="Run index_code again to rebuild it.",
-                          details={"index_path": str(path), "schema_version": index.schema_version})
-    return index
-
-
 def _record(p: _Pair) -> dict[str, str]:
     return {
         "category": p.category,
@@ -2089,7 +2062,7 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
                           hint="Check the path, or fetch the source first (clone).",
                           details={"repo_path": str(repo_root)})
     index_path = Path(args.index_path).expanduser() if args.index_path else repo_root / INDEX_FILENAME
-    index = _load_index(index_path)
+    index = load_index(index_path)
     name = (args.repo_name or "").strip() or repo_root.resolve().name or "repo"
     ctx.progress(stage="index", files=len(index.files))
 
