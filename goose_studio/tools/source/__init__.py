@@ -1,0 +1,36 @@
+"""The ``clone`` tool (tab "source"): bring a repository into the workspace's ``repos/`` folder.
+
+A source is either a git URL (``https://``, ``http://``, ``ssh://``, ``git://``, ``file://``,
+``git@host:owner/repo``, or the GitHub shorthand ``owner/repo``) or a local directory. URLs are cloned
+with the real ``git`` into a temporary folder inside ``repos/`` and moved into place only once the clone
+succeeded, so an older copy of the same name survives a failed clone. Local directories are copied (the
+original is only read): for a git working tree, the tracked and untracked-but-not-ignored files as they
+are on disk, plus HEAD's SHA; for a plain directory, every file except VCS folders, dependency folders,
+virtual environments and caches, plus a content hash of the copied tree.
+
+``GITHUB_TOKEN`` (from the environment) is handed to git for ``https://github.com`` URLs through git's
+environment configuration, never through the command line or the URL, and it is scrubbed from every
+message, detail and log line this package produces.
+
+Modules: :mod:`.locate` (what a source string is, folder names), :mod:`.git` (running git, the token,
+failure kinds), :mod:`.copy` (copying a local folder, tree stats and hashes, placing the result) and
+:mod:`.tool` (the tool itself, one path per kind of source). Importing this package registers the tool.
+"""
+
+from .copy import EXCLUDED_DIRS, content_hash, tree_stats
+from .git import classify_git_failure
+from .locate import normalize_source, redact_url, safe_name
+from .tool import CloneArgs, CloneResult, clone
+
+__all__ = [
+    "EXCLUDED_DIRS",
+    "CloneArgs",
+    "CloneResult",
+    "classify_git_failure",
+    "clone",
+    "content_hash",
+    "normalize_source",
+    "redact_url",
+    "safe_name",
+    "tree_stats",
+]
