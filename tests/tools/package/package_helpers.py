@@ -1,0 +1,159 @@
+"""Shared fixtures and helpers for the publish tools' tests: a tiny real base model with a real LoRA adapter,
+the training run's side files, one core built from them, and ways to damage a copy of it.
+
+Test modules import what they use from here (``from package_helpers import ...``); pytest picks up the
+imported fixtures, and ``offline_env`` applies to every test of a module that imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from goose_studio.tools import package as pkg
+from goose_studio.tools.registry import REGISTRY, ToolContext, validate_args
+from goose_studio.workspace import Workspace
+
+BASE_ID = "tiny-org/tiny-llama"
+# Built at run time so that the test source itself holds no token-shaped strings.
+FAKE_GITHUB_TOKEN = "ghp_" + "Ab1" * 12
+FAKE_AWS_KEY = "AKIA" + "Q7" * 8
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline_env():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HF_HUB_OFFLINE", "1")
+        mp.setenv("TRANSFORMERS_OFFLINE", "1")
+        yield
+
+
+def tiny_llama(folder: Path, hidden: int = 32, seed: int = 0) -> Path:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=128, hidden_size=hidden, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=64)
+    model = LlamaForCausalLM(config)
+    model.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict:
+    """A tiny real base model, a real LoRA adapter for it, and the training run's side files."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    root = tmp_path_factory.mktemp("package-inputs")
+    base = tiny_llama(root / "base")
+    other_base = tiny_llama(root / "other-base", hidden=48, seed=1)
+
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM",
+                      init_lora_weights=False)
+    peft_model = get_peft_model(model, lora)
+    adapter = root / "adapter"
+    peft_model.save_pretrained(str(adapter))
+
+    recipe = root / "recipe.yaml"
+    recipe.write_text(
+        f"model_name_or_path: {BASE_ID}\nstage: sft\ndo_train: true\nfinetuning_type: lora\nlora_rank: 4\n"
+        "lora_alpha: 8\nlora_target: q_proj,v_proj\ntemplate: llama3\nnum_train_epochs: 2\n"
+        "learning_rate: 0.0002\noutput_dir: out\n"
+    )
+    log = root / "trainer_log.jsonl"
+    log.write_text(
+        json.dumps({"current_steps": 1, "total_steps": 2, "loss": 2.5, "epoch": 1.0, "elapsed_time": "0:00:03"})
+        + "\n"
+        + json.dumps({"current_steps": 2, "total_steps": 2, "loss": 1.25, "epoch": 2.0, "elapsed_time": "0:01:05"})
+        + "\n"
+    )
+    evals = root / "eval_results.json"
+    evals.write_text(json.dumps({
+        "base": {"perplexity": 9.5, "rouge_l": 0.21, "bleu": None},
+        "lora": {"perplexity": 4.25, "rouge_l": 0.43, "bleu": None},
+        "delta": {"perplexity": -5.25, "rouge_l": 0.22, "bleu": None},
+        "n_perplexity": 6, "improved": True, "quality_score": 71,
+        "samples": [{"prompt": "Eval 0", "reference": "E0", "base": "x", "lora": "E0"}],
+    }))
+    data = root / "dataset"
+    data.mkdir()
+    cats = ["explain", "complete", "docstring"]
+    train = [{"instruction": f"Question {i}", "input": "", "output": f"Answer {i}", "category": cats[i % 3]}
+             for i in range(30)]
+    train.append({"instruction": "Show the config", "input": "",
+                  "output": f"token = '{FAKE_GITHUB_TOKEN}'", "category": "explain"})
+    evals_rows = [{"instruction": f"Eval {i}", "input": "", "output": f"E{i}", "category": cats[i % 3]}
+                  for i in range(6)]
+    (data / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in train))
+    (data / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in evals_rows))
+    (data / "stats.json").write_text(json.dumps({"files_indexed": 12, "pairs_generated": 37}))
+    return {"root": root, "base": base, "other_base": other_base, "adapter": adapter, "recipe": recipe,
+            "log": log, "evals": evals, "data": data}
+
+
+def make_args(inputs: dict, out_dir: Path, **over) -> pkg.PackageArgs:
+    fields = dict(
+        adapter_dir=str(inputs["adapter"]), recipe_path=str(inputs["recipe"]),
+        training_log_path=str(inputs["log"]), eval_results_path=str(inputs["evals"]),
+        dataset_dir=str(inputs["data"]), name="Tiny Core", description="A core for tests.",
+        tags=["python", "test"], base_model_id=BASE_ID, base_model_path=str(inputs["base"]),
+        base_model_hash="sha256:" + "0" * 64, source="https://example.org/acme/widgets.git",
+        commit="0123456789abcdef0123456789abcdef01234567", method="lora", quality_score=71.5,
+        training={"trained_on": "cpu", "duration_sec": 65.0}, fallbacks=[{"step": "build", "action": "code-only"}],
+        out_dir=str(out_dir),
+    )
+    fields.update(over)
+    return pkg.PackageArgs(**fields)
+
+
+@pytest.fixture(scope="module")
+def built(inputs, tmp_path_factory) -> pkg.PackageResult:
+    out = tmp_path_factory.mktemp("cores")
+    return pkg.build_package(make_args(inputs, out))
+
+
+def make_ctx(tmp_path: Path) -> ToolContext:
+    ws = Workspace(tmp_path / "ws")
+    ws.ensure()
+    return ToolContext(workspace=ws)
+
+
+def run_tool(name: str, raw: dict, ctx: ToolContext):
+    spec = REGISTRY[name]
+    return spec.fn(validate_args(spec, raw), ctx)
+
+
+def copy_core(built: pkg.PackageResult, tmp_path: Path) -> Path:
+    dest = tmp_path / Path(built.path).name
+    shutil.copyfile(built.path, dest)
+    return dest
+
+
+def rewrite(src: Path, dest: Path, changes: dict[str, bytes], *, fix_provenance: bool, extra: dict | None = None):
+    """Copy a core's members to a new zip, replacing some members (and optionally re-signing PROVENANCE)."""
+    with zipfile.ZipFile(src) as zf:
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    members.update(changes)
+    if fix_provenance:
+        prov = json.loads(members[pkg.PROVENANCE])
+        prov["files"] = {n: hashlib.sha256(b).hexdigest() for n, b in members.items() if n != pkg.PROVENANCE}
+        members[pkg.PROVENANCE] = json.dumps(prov).encode()
+    members.update(extra or {})
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return dest
+
+
+def status(report: pkg.ValidateReport) -> dict:
+    return {c.name: c.ok for c in report.checks}
