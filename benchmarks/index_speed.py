@@ -30,7 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from goose_studio.tools.code_index import _auto_workers, _scan, build_index, get_parser  # noqa: E402
+from goose_studio.tools.code_index import build_index, get_parser  # noqa: E402
+from goose_studio.tools.code_index.parallel import auto_workers  # noqa: E402
+from goose_studio.tools.code_index.scan import scan_repo  # noqa: E402
 
 DEFAULT_PACKAGES = ("huggingface_hub", "peft")
 
@@ -68,7 +70,7 @@ def main() -> None:
         repo = Path(tmp) / "repo"
         repo.mkdir()
         _copy(sources, repo)
-        scan = _scan(repo, 512_000, True)
+        scan = scan_repo(repo, 512_000, True)
         blobs = [(c.language, Path(c.path).read_bytes()) for c in scan.candidates]
         total_bytes = sum(len(b) for _, b in blobs)
         parsers = {lang: get_parser(lang) for lang in {lang for lang, _ in blobs}}
@@ -90,8 +92,8 @@ def main() -> None:
         t_raw, _ = _best(raw_parse, opts.repeat)
         t_first, (index, stats_first) = _best(first_index, opts.repeat)
         t_serial, _ = _best(first_index_serial, opts.repeat)
-        workers = _auto_workers([(c.rel, c.language, c.is_test, b, "", 0)
-                                 for c, (_, b) in zip(scan.candidates, blobs)])
+        workers = auto_workers([(c.rel, c.language, c.is_test, b, "", 0)
+                                for c, (_, b) in zip(scan.candidates, blobs)])
         t_re, (_, stats_re) = _best(reindex, max(opts.repeat, 5))
 
         n = len(blobs)
