@@ -1,0 +1,242 @@
+"""Choosing the pairs: de-duplication (exact, then near duplicates found with MinHash/LSH), the split into
+train and held-out sides by file (or source span), stratified by category, and the cap per side."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import Counter, defaultdict
+from typing import Callable
+
+from .generators import CATEGORIES
+from .repo import Pair
+from .text import norm, stable_hash
+
+NEAR_DUP_JACCARD = 0.85
+STRATIFY_MIN_PAIRS = 10  # a category with at least this many pairs gets a held-out share of its own
+HELD_OUT_OVERSHOOT = 1.5  # the held-out side takes at most this times its target (bar one forced file)
+_OVER_WEIGHT = 0.25  # holding out too much of a category costs less than holding out too little
+_SPLIT_WINDOW = 256  # files weighed per greedy step, in seeded hash order
+_SPLIT_NEAR_BEST = 0.5  # a greedy step takes the first file lowering the cost by this share of the best file
+
+
+def _shingles(text: str) -> frozenset[str]:
+    words = norm(text).split()
+    if len(words) < 3:
+        return frozenset([" ".join(words)])
+    return frozenset(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+
+
+_MERSENNE = (1 << 61) - 1
+_PERMS = [((i * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) % _MERSENNE | 1, (i * 0xC2B2AE3D27D4EB4F + 7) % _MERSENNE)
+          for i in range(1, 17)]
+_BANDS = 8
+
+
+def _minhash(shingles: frozenset[str]) -> list[int]:
+    hashes = [zlib.crc32(s.encode("utf-8")) for s in shingles]
+    return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in _PERMS]
+
+
+def dedup_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
+    """The pairs without exact duplicates (normalized instruction or output) and near-duplicate outputs
+    within a category, in a fixed order; and how many were dropped."""
+    ordered = sorted(pairs, key=lambda p: (CATEGORIES.index(p.category), p.group, p.source, p.instruction, p.output))
+    seen_instr: set[str] = set()
+    seen_out: set[str] = set()
+    buckets: dict[tuple[str, int, tuple[int, ...]], list[int]] = defaultdict(list)
+    kept: list[Pair] = []
+    kept_shingles: list[frozenset[str]] = []
+    removed = 0
+    rows = len(_PERMS) // _BANDS
+    for p in ordered:
+        ki, ko = norm(p.instruction), norm(p.output)
+        if ki in seen_instr or ko in seen_out:
+            removed += 1
+            continue
+        sh = _shingles(p.output)
+        sig = _minhash(sh)
+        keys = [(p.category, b, tuple(sig[b * rows : (b + 1) * rows])) for b in range(_BANDS)]
+        candidates = sorted({i for key in keys for i in buckets.get(key, [])})
+        if any(len(sh & kept_shingles[i]) / max(1, len(sh | kept_shingles[i])) >= NEAR_DUP_JACCARD
+               for i in candidates):
+            removed += 1
+            continue
+        seen_instr.add(ki)
+        seen_out.add(ko)
+        for key in keys:
+            buckets[key].append(len(kept))
+        kept.append(p)
+        kept_shingles.append(sh)
+    return kept, removed
+
+
+def priority(p: Pair, seed: int) -> tuple[int, str]:
+    """The seeded hash order in which pairs are taken when there are too many."""
+    return stable_hash(seed, "pick", p.category, p.instruction), p.instruction
+
+
+def _quotas(available: dict[str, int], limit: int) -> dict[str, int]:
+    """Pairs per category under a round-robin cap: one of each category per round, in ``CATEGORIES`` order."""
+    quota = {c: 0 for c in CATEGORIES}
+    left, depth = limit, 0
+    while left > 0:
+        took = False
+        for c in CATEGORIES:
+            if depth < available.get(c, 0) and left > 0:
+                quota[c] += 1
+                left -= 1
+                took = True
+        if not took:
+            break
+        depth += 1
+    return quota
+
+
+def cap_pairs(train_pool: list[Pair], held_pool: list[Pair], limit: int, ratio: float,
+         seed: int) -> tuple[list[Pair], list[Pair]]:
+    """At most ``limit`` pairs in all, taken per side: train pairs from train files, held-out from held-out files.
+
+    The per-category counts are those of a round-robin cap over both sides together; each category's count
+    is then apportioned, about ``ratio`` of it held out (at least one for a category of ``STRATIFY_MIN_PAIRS``
+    or more) and ``ratio`` of ``limit`` held out overall, as far as the held-out files have pairs of that
+    category. Within a side and category, pairs are taken in seeded hash order.
+    """
+    if len(train_pool) + len(held_pool) <= limit:
+        return list(train_pool), list(held_pool)
+
+    def queues(pool: list[Pair]) -> dict[str, list[Pair]]:
+        return {c: sorted((p for p in pool if p.category == c), key=lambda p: priority(p, seed)) for c in CATEGORIES}
+
+    train_q, held_q = queues(train_pool), queues(held_pool)
+    quota = _quotas({c: len(train_q[c]) + len(held_q[c]) for c in CATEGORIES}, limit)
+    ideal = {c: ratio * quota[c] for c in CATEGORIES}
+    held_n: dict[str, int] = {}
+    high: dict[str, int] = {}
+    for c in CATEGORIES:
+        low = max(0, quota[c] - len(train_q[c]))  # what the train files cannot supply comes from held-out ones
+        high[c] = min(quota[c], len(held_q[c]))
+        wanted = math.floor(ideal[c])
+        if quota[c] >= STRATIFY_MIN_PAIRS:
+            wanted = max(wanted, 1)
+        held_n[c] = min(high[c], max(low, wanted))
+    target = max(1, math.floor(ratio * sum(quota.values()) + 0.5))
+    while sum(held_n.values()) < target:
+        open_cats = [c for c in CATEGORIES if held_n[c] < high[c]]
+        if not open_cats:
+            break
+        pick = max(open_cats, key=lambda c: (ideal[c] - held_n[c], -CATEGORIES.index(c)))
+        held_n[pick] += 1
+    train = [p for c in CATEGORIES for p in train_q[c][: quota[c] - held_n[c]]]
+    held = [p for c in CATEGORIES for p in held_q[c][: held_n[c]]]
+    return train, held
+
+
+def _choose_held_out(groups: dict[str, Counter[str]], ratio: float, seed: int) -> set[str]:
+    """The groups (files, or source spans) to hold out: a stratified greedy choice, see the package docstring."""
+    order = sorted(groups, key=lambda g: (stable_hash(seed, "split", g), g))
+    if len(order) < 2:
+        return set()
+    rank = {g: i for i, g in enumerate(order)}
+    size = {g: sum(groups[g].values()) for g in order}
+    totals: Counter[str] = Counter()
+    for g in order:
+        totals.update(groups[g])
+    target = ratio * sum(size.values())
+    bound = HELD_OUT_OVERSHOOT * target
+    want = {c: ratio * n for c, n in totals.items() if n >= STRATIFY_MIN_PAIRS}
+
+    def term(c: str, h: int) -> float:
+        if c in want:
+            x = (h - want[c]) / want[c]
+            return x * x if x < 0 else _OVER_WEIGHT * x * x
+        return 1.0 if h and h == totals[c] >= 2 else 0.0  # a small category: train keeps some of it
+
+    def overall(n: int) -> float:
+        x = (n - target) / target
+        return x * x
+
+    def cost(have: Counter[str], count: int) -> float:
+        """0 when every category and the whole held-out side sit at their targets; lower is better."""
+        return overall(count) + sum(term(c, have[c]) for c in sorted(totals))
+
+    held: set[str] = set()
+    have: Counter[str] = Counter()
+    count = 0
+    items = {g: sorted(groups[g].items()) for g in order}
+
+    def gain(g: str) -> float:
+        """How much adding ``g`` changes the cost (negative: better)."""
+        d = overall(count + size[g]) - overall(count)
+        for c, n in items[g]:
+            d += term(c, have[c] + n) - term(c, have[c])
+        return d
+
+    def swapped(out: str, new: str) -> tuple[Counter[str], int]:
+        moved = have + groups[new]
+        moved.subtract(groups[out])
+        return moved, count - size[out] + size[new]
+
+    def add(g: str) -> None:
+        nonlocal count
+        held.add(g)
+        have.update(groups[g])
+        count += size[g]
+
+    # greedy: add the first file (in seeded order) that lowers the cost nearly as much as the best one does,
+    # looking at the first _SPLIT_WINDOW files that fit (all of them in a repository of ordinary size)
+    while len(held) + 1 < len(order):
+        gains: list[tuple[str, float]] = []
+        for g in order:
+            if g not in held and count + size[g] <= bound:
+                gains.append((g, gain(g)))
+                if len(gains) >= _SPLIT_WINDOW:
+                    break
+        best = min((d for _, d in gains), default=0.0)
+        if best >= -1e-9:
+            break
+        add(next(g for g, d in gains if d <= _SPLIT_NEAR_BEST * best))
+
+    # a category with enough pairs and none held out gets a file of its own or, when none fits, a swap
+    for c in CATEGORIES:
+        if c not in want or have[c]:
+            continue
+        options = [g for g in order if groups[g][c] and g not in held]
+        fitting = [g for g in options if count + size[g] <= bound]
+        if fitting and len(held) + 1 < len(order):
+            add(min(fitting, key=lambda g: (gain(g), rank[g])))
+            continue
+        covered = [k for k in want if have[k]]
+        swaps = []
+        for new in options[:_SPLIT_WINDOW]:
+            for out in sorted(held, key=rank.__getitem__):
+                moved, n = swapped(out, new)
+                if n <= bound and all(moved[k] > 0 for k in covered):
+                    swaps.append((cost(moved, n), rank[new], rank[out], out, new))
+        if swaps:
+            *_, out, new = min(swaps)
+            held.discard(out)
+            have.subtract(groups[out])
+            count -= size[out]
+            add(new)
+
+    if not held:
+        add(min(order, key=lambda g: (size[g], rank[g])))
+    return held
+
+
+def split_pairs(pairs: list[Pair], ratio: float, seed: int) -> tuple[list[Pair], list[Pair], str]:
+    """Train and held-out pairs, by file (``split_by = "file"``) or, with fewer than two files, by source span."""
+    split_by = "file"
+    key: Callable[[Pair], str] = lambda p: p.group  # noqa: E731
+    if len({p.group for p in pairs if p.group}) < 2:
+        split_by = "symbol"
+        key = lambda p: p.source if p.group else ""  # noqa: E731
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in pairs:
+        if key(p):
+            groups[key(p)][p.category] += 1
+    held = _choose_held_out(groups, ratio, seed)
+    train = [p for p in pairs if key(p) not in held]
+    held_out = [p for p in pairs if key(p) in held]
+    return train, held_out, split_by

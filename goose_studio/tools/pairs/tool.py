@@ -1,0 +1,261 @@
+"""The ``generate_pairs`` tool: its arguments and result, and the run from index to written files.
+
+The tool loads the index, builds the :class:`~.repo.Repo`, runs the generator of each requested category
+(:data:`~.generators.GENERATORS`), de-duplicates, splits and caps (:mod:`.select`), counts
+(:mod:`.stats`) and writes ``train.jsonl``, ``eval.jsonl``, ``dataset_info.json`` and ``stats.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
+from ...workspace import slugify, write_atomic, write_json
+from ..index_models import INDEX_FILENAME, load_index
+from ..registry import ToolContext, tool
+from .generators import CATEGORIES, GENERATORS, CategoryName
+from .repo import Pair, Repo
+from .select import cap_pairs, dedup_pairs, priority, split_pairs
+from .stats import FIT_MAX_TOKENS, TEMPLATE_OVERHEAD_TOKENS, TokenCounter, quality_score, train_minutes
+from .text import stable_hash
+
+TRAIN_FILE = "train.jsonl"
+EVAL_FILE = "eval.jsonl"
+DATASET_INFO_FILE = "dataset_info.json"
+STATS_FILE = "stats.json"
+
+
+class GeneratePairsArgs(BaseModel):
+    repo_path: str = Field(description="The repository the index describes; its files are read for code spans.")
+    out_dir: str = Field(description="Where train.jsonl, eval.jsonl, dataset_info.json and stats.json go.")
+    repo_name: str | None = Field(
+        default=None, description="Project name used in questions; defaults to the repository folder's name."
+    )
+    index_path: str | None = Field(
+        default=None, description=f"The code index; defaults to <repo_path>/{INDEX_FILENAME}."
+    )
+    seed: int = Field(default=0, description="Changes the held-out files, the cap's choice and the line order.")
+    held_out_ratio: float = Field(default=0.1, gt=0.0, le=0.5, description="Share of pairs held out for eval.")
+    min_pairs: int = Field(default=40, ge=1, description="Fewer pairs than this is an insufficient_data failure.")
+    max_pairs: int = Field(default=400, ge=1, description="Cap on pairs, taken round-robin across categories.")
+    categories: list[CategoryName] = Field(
+        default_factory=lambda: list(CATEGORIES), min_length=1, description="Categories to generate."
+    )
+    max_answer_chars: int = Field(default=900, ge=300, le=20000, description="Longest answer, in characters.")
+    max_code_lines: int = Field(default=25, ge=4, le=200, description="Longest code block in an answer, in lines.")
+    tokenizer_path: str | None = Field(
+        default=None, description="A local tokenizer folder for exact token counts (default: chars / 4)."
+    )
+    epochs: float = Field(default=3.0, gt=0, description="Epochs assumed by est_train_minutes.")
+    seconds_per_1k_tokens: float = Field(
+        default=10.0, gt=0, description="Training seconds per 1,000 tokens assumed by est_train_minutes."
+    )
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> "GeneratePairsArgs":
+        if self.max_pairs < self.min_pairs:
+            raise ValueError(f"max_pairs ({self.max_pairs}) is smaller than min_pairs ({self.min_pairs})")
+        return self
+
+
+class PairStats(BaseModel):
+    per_category: dict[str, int] = Field(description="Pairs written, per category (train + eval).")
+    per_category_train: dict[str, int]
+    per_category_eval: dict[str, int]
+    candidates: int = Field(description="Pairs generated before de-duplication and the cap.")
+    dedup_removed: int = Field(description="Exact and near duplicates dropped.")
+    capped_removed: int = Field(description="Pairs left out by max_pairs.")
+    avg_tokens: float = Field(description="Mean tokens of instruction + output.")
+    max_tokens: int
+    long_pairs: int = Field(description=f"Pairs above {FIT_MAX_TOKENS} tokens.")
+    token_counter: Literal["chars/4", "tokenizer"]
+    train_tokens: int = Field(description="Tokens of the train side, template overhead included.")
+    est_train_minutes: float
+    epochs: float
+    seconds_per_1k_tokens: float
+    quality_score: int = Field(ge=0, le=100)
+    split_by: Literal["file", "symbol"]
+    files_indexed: int
+    files_used: int = Field(description="Files at least one written pair is about.")
+    train_files: int
+    eval_files: int
+    stale_files: list[str] = Field(description="Files changed since indexing; used through the index only.")
+
+
+class GeneratePairsResult(BaseModel):
+    dataset_dir: str
+    train_file: str
+    eval_file: str
+    dataset_info_path: str
+    stats_path: str
+    dataset_name_train: str
+    dataset_name_eval: str
+    train_pairs: int
+    eval_pairs: int
+    stats: PairStats
+
+
+def _record(p: Pair) -> dict[str, str]:
+    """One JSONL line's fields: alpaca columns plus category, source, group and a stable id."""
+    return {
+        "category": p.category,
+        "group": p.group,
+        "id": hashlib.sha256(f"{p.category}\x1f{p.instruction}".encode("utf-8")).hexdigest()[:16],
+        "input": "",
+        "instruction": p.instruction,
+        "output": p.output,
+        "source": p.source,
+    }
+
+
+def _jsonl(pairs: list[Pair]) -> str:
+    """The pairs as JSON lines with sorted keys."""
+    return "".join(json.dumps(_record(p), ensure_ascii=False, sort_keys=True) + "\n" for p in pairs)
+
+
+def dataset_info(name_train: str, name_eval: str) -> dict[str, Any]:
+    """LLaMA-Factory's ``dataset_info.json`` entries for the two alpaca files."""
+    columns = {"prompt": "instruction", "query": "input", "response": "output"}
+    return {
+        name_train: {"file_name": TRAIN_FILE, "formatting": "alpaca", "columns": dict(columns)},
+        name_eval: {"file_name": EVAL_FILE, "formatting": "alpaca", "columns": dict(columns)},
+    }
+
+
+@tool("generate_pairs", tab="prepare")
+def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsResult:
+    """Build instruction/answer training pairs from the code index, split by file into train and eval.
+
+    Deterministic and model-free: answers are assembled from the repository's own signatures, docstrings,
+    calls, imports, raise statements and tests. Writes LLaMA-Factory alpaca JSONL plus dataset_info.json.
+    """
+    repo_root = Path(args.repo_path).expanduser()
+    if not repo_root.is_dir():
+        raise ToolFailure(FailureKind.not_found, f"There is no repository folder at {repo_root}.",
+                          hint="Check the path, or fetch the source first (clone).",
+                          details={"repo_path": str(repo_root)})
+    index_path = Path(args.index_path).expanduser() if args.index_path else repo_root / INDEX_FILENAME
+    index = load_index(index_path)
+    name = (args.repo_name or "").strip() or repo_root.resolve().name or "repo"
+    ctx.progress(stage="index", files=len(index.files))
+
+    repo = Repo(index, repo_root, name, args.max_answer_chars, args.max_code_lines)
+    requested = [c for c in CATEGORIES if c in set(args.categories)]
+    per_category_limit = max(4 * args.max_pairs, 2000)
+    candidates: list[Pair] = []
+    tried: dict[str, int] = {}
+    for category in requested:
+        made = [p for p in GENERATORS[category](repo, set(requested)) if p.output.strip()]
+        tried[category] = len(made)
+        if len(made) > per_category_limit:
+            made = sorted(made, key=lambda p: priority(p, args.seed))[:per_category_limit]
+        candidates += made
+        ctx.progress(stage="generate", category=category, candidates=len(made))
+
+    unique, removed = dedup_pairs(candidates)
+    ctx.progress(stage="dedup", kept=len(unique), removed=removed)
+    train_pool, held_pool, split_by = split_pairs(unique, args.held_out_ratio, args.seed)
+    train, held_out = cap_pairs(train_pool, held_pool, args.max_pairs, args.held_out_ratio, args.seed)
+    chosen = train + held_out
+    per_category = {c: sum(1 for p in chosen if p.category == c) for c in requested}
+    if len(chosen) < args.min_pairs:
+        raise ToolFailure(
+            FailureKind.insufficient_data,
+            f"Only {len(chosen)} training pairs could be built from {len(index.files)} indexed files "
+            f"(tried {', '.join(requested)}); at least {args.min_pairs} are needed.",
+            hint="Point the studio at a repository with more source code (functions, docstrings, tests), "
+            "index more of it, or lower --min-pairs.",
+            details={"pairs": len(chosen), "min_pairs": args.min_pairs, "per_category": per_category,
+                     "candidates_per_category": tried, "files_indexed": len(index.files),
+                     "dedup_removed": removed},
+        )
+
+    if not held_out:
+        raise ToolFailure(
+            FailureKind.insufficient_data,
+            f"The {len(chosen)} pairs cannot be split into train and eval: they all come from one place.",
+            hint="Index more files of the repository, so that some can be held out for evaluation.",
+            details={"pairs": len(chosen), "min_pairs": args.min_pairs, "per_category": per_category,
+                     "files_indexed": len(index.files)},
+        )
+    order = lambda p: (stable_hash(args.seed, "order", p.instruction), p.instruction)  # noqa: E731
+    train.sort(key=order)
+    held_out.sort(key=order)
+
+    counter = TokenCounter(args.tokenizer_path)
+    tokens = {id(p): counter.count(p.instruction) + counter.count(p.output) for p in chosen}
+    counts = [tokens[id(p)] for p in chosen]
+    train_tokens = sum(tokens[id(p)] + TEMPLATE_OVERHEAD_TOKENS for p in train)
+    est_minutes = train_minutes(train_tokens, args.epochs, args.seconds_per_1k_tokens)
+    group_key = (lambda p: p.group) if split_by == "file" else (lambda p: p.source if p.group else "")
+    train_groups = {group_key(p) for p in train if group_key(p)}
+    eval_groups = {group_key(p) for p in held_out if group_key(p)}
+    used_files = {p.group for p in chosen if p.group}
+    stats = PairStats(
+        per_category=per_category,
+        per_category_train={c: sum(1 for p in train if p.category == c) for c in requested},
+        per_category_eval={c: sum(1 for p in held_out if p.category == c) for c in requested},
+        candidates=len(candidates),
+        dedup_removed=removed,
+        capped_removed=len(unique) - len(chosen),
+        avg_tokens=round(sum(counts) / len(counts), 1),
+        max_tokens=max(counts),
+        long_pairs=sum(1 for t in counts if t > FIT_MAX_TOKENS),
+        token_counter=counter.kind,
+        train_tokens=train_tokens,
+        est_train_minutes=round(est_minutes, 1),
+        epochs=args.epochs,
+        seconds_per_1k_tokens=args.seconds_per_1k_tokens,
+        quality_score=quality_score(per_category, len(requested), counts),
+        split_by=split_by,  # type: ignore[arg-type]
+        files_indexed=len(index.files),
+        files_used=len(used_files),
+        train_files=len(train_groups),
+        eval_files=len(eval_groups),
+        stale_files=sorted(repo.stale),
+    )
+
+    base = slugify(name, "repo").replace("-", "_")
+    name_train, name_eval = f"{base}_train", f"{base}_eval"
+    out_dir = Path(args.out_dir).expanduser()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_dir / TRAIN_FILE, _jsonl(train))
+        write_atomic(out_dir / EVAL_FILE, _jsonl(held_out))
+        write_json(out_dir / DATASET_INFO_FILE, dataset_info(name_train, name_eval))
+        write_json(out_dir / STATS_FILE, {
+            **stats.model_dump(mode="json"),
+            "dataset_name_train": name_train,
+            "dataset_name_eval": name_eval,
+            "train_file": TRAIN_FILE,
+            "eval_file": EVAL_FILE,
+            "train_pairs": len(train),
+            "eval_pairs": len(held_out),
+            "categories_requested": requested,
+        })
+    except OSError as exc:
+        failure = disk_full_from_oserror(exc, str(out_dir))
+        if failure:
+            raise failure from exc
+        raise ToolFailure(FailureKind.invalid_input, f"Cannot write the dataset to {out_dir}: {exc}",
+                          hint="Choose an output folder you can write to.",
+                          details={"out_dir": str(out_dir), "errno": exc.errno}) from None
+    ctx.progress(stage="write", train=len(train), eval=len(held_out))
+    resolved = out_dir.resolve()
+    return GeneratePairsResult(
+        dataset_dir=str(resolved),
+        train_file=str(resolved / TRAIN_FILE),
+        eval_file=str(resolved / EVAL_FILE),
+        dataset_info_path=str(resolved / DATASET_INFO_FILE),
+        stats_path=str(resolved / STATS_FILE),
+        dataset_name_train=name_train,
+        dataset_name_eval=name_eval,
+        train_pairs=len(train),
+        eval_pairs=len(held_out),
+        stats=stats,
+    )
