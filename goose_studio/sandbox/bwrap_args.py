@@ -143,19 +143,18 @@ def bwrap_argv(layout: Layout, launcher_cfg: dict[str, Any], bwrap: str = "bwrap
     args += system_args(layout.extra_etc)
     for name in ("passwd", "group", "hosts"):
         args += ["--ro-bind", str(layout.etc_dir / name), f"/etc/{name}"]
-    made = {"/", "/etc", "/var", "/.sandbox"}
-    for path in layout.read_only:
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(layout.tmp_mb * mib), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/dev/shm",
+             "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/var/tmp"]
+    made = {"/", "/etc", "/var", "/.sandbox", "/tmp"}
+    for path in layout.read_only:  # after the tmpfs mounts, which would hide them
         for parent in reversed(Path(path).parents):
             if str(parent) not in made:
                 made.add(str(parent))
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind-try", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(layout.tmp_mb * mib), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/dev/shm",
-             "--perms", "1777", "--size", str(64 * mib), "--tmpfs", "/var/tmp",
-             "--bind", str(layout.app_dir), APP,
-             "--bind", str(layout.io_dir), RUN,
+    args += ["--bind", str(layout.app_dir), APP, "--bind", str(layout.io_dir), RUN,
              "--ro-bind", str(layout.launcher), LAUNCHER]
     if layout.cache_dir is not None:
         args += ["--bind", str(layout.cache_dir), CACHE]

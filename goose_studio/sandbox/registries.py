@@ -5,7 +5,8 @@ An install step gets no network of its own. It reaches the registries through th
 (PyPI, npm) plus every registry this machine's own pip and npm configuration names (``index-url``,
 ``extra-index-url``, ``registry``, from the config files and the ``PIP_*``/``npm_config_*`` variables).
 Local indexes named there (``file://`` URLs, ``find-links`` folders, a ``constraint`` file) are bound
-read-only into the sandbox at the same path. The sandbox environment points pip and npm at the proxy and
+read-only into the sandbox at the same path, except a folder that holds the user's home or the studio
+workspace. The sandbox environment points pip and npm at the proxy and
 at caches inside the sandbox's cache folder.
 """
 
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
+
+from goose_studio.workspace import default_home
 
 PUBLIC_REGISTRIES: tuple[str, ...] = (
     "pypi.org", "files.pythonhosted.org", "registry.npmjs.org", "registry.yarnpkg.com",
@@ -123,6 +126,8 @@ def registry_policy(extra_hosts: Iterable[str] = (), environ: Mapping[str, str] 
     hosts = {*PUBLIC_REGISTRIES, *pip_hosts, *_npm_config(npm_files, environ),
              *(h.lower() for h in extra_hosts)}
     system = (Path("/usr"), Path("/etc"))
-    local = tuple(sorted(p for p in paths if p.exists() and not any(p.is_relative_to(s) for s in system)))
+    private = (Path.home(), default_home())  # a folder holding these would show them to the sandbox
+    local = tuple(sorted(p for p in paths if p.exists() and not any(p.is_relative_to(s) for s in system)
+                         and not any(h == p or h.is_relative_to(p) for h in private)))
     passed = {k: environ[k] for k in PASSED_VARIABLES if environ.get(k)}
     return RegistryPolicy(hosts=frozenset(hosts), read_only_paths=local, passed_env=passed)
