@@ -32,11 +32,14 @@ reaches such apps. A direct outbound connection from inside fails at once with `
 launcher probes that before the command starts and every :class:`.models.RunResult` reports it
 (``probe.outbound == "blocked"``), and registry-proxy refusals appear in ``blocked_hosts`` and the log.
 
-Measured on the development machine (2 cores, Debian 12, bwrap 0.8, studio as root): a sandboxed
-``true`` returns to the caller in ~45 ms (bwrap's own start is ~7 ms; the rest is the launcher's Python
-start and the run folder), the detection probe takes ~15-50 ms, and a ``python3 -m http.server`` is
-HTTP-ready through the relay ~120 ms after ``start``; ``pip install`` of one wheel into a fresh venv
-through the registry proxy took ~1.7 s, ``npm install`` of one package ~0.9 s.
+Measured on the development machine (2 shared cores, Debian 12, bwrap 0.8, studio as root; medians):
+a sandboxed ``true`` returns to the caller in ~35-45 ms (bwrap alone ~4 ms, the launcher's Python
+start ~6 ms, the rest the run folder, the probe and the log), :func:`detect` takes ~60 ms (its
+bubblewrap probe ~20 ms), and a ``python3 -m http.server`` answers HTTP 200 through the relay ~110 ms
+after :meth:`Sandbox.start` (importing ``http.server`` alone takes ~38 ms on the host). Through the
+registry proxy, ``pip install`` of one wheel into a fresh venv took ~1.7 s and ``npm install`` of one
+package ~0.9 s. The same code works with the studio as an ordinary user (checked as uid 65534: user
+namespace, process limit, HTTP through the relay, pip through the proxy).
 """
 
 from .detect import Sandbox, detect

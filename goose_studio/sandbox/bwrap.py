@@ -17,7 +17,8 @@ from typing import Iterable, Mapping, Sequence
 from goose_studio.errors import FailureKind, ToolFailure
 
 from . import launcher as launcher_module
-from .bwrap_args import HOME, Layout, base_env, bwrap_argv, launcher_config, namespace_args, system_args, system_python
+from .bwrap_args import (DISABLE_USERNS_VERSION, HOME, MIN_VERSION, Layout, base_env, bwrap_argv, bwrap_version,
+                         launcher_config, namespace_args, system_args, system_python)
 from .models import Limits, RunResult
 from .paths import SANDBOX_UID_BASE, runs_as_root, synth_etc_files
 from .process import DEFAULT_GRACE_S, SandboxProcess
@@ -33,6 +34,11 @@ def probe_bubblewrap(bwrap: str = "bwrap") -> str | None:
     exe = shutil.which(bwrap)
     if exe is None:
         return f"{bwrap} is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    version = bwrap_version(exe)
+    if version is None or version < MIN_VERSION:
+        found = ".".join(map(str, version)) if version else "of unknown version"
+        need = ".".join(map(str, MIN_VERSION))
+        return f"bubblewrap {found} is too old here ({need} or later is needed)"
     python = system_python()
     if python is None:
         return "no python3 under /usr for the sandbox's launcher"
@@ -41,7 +47,7 @@ def probe_bubblewrap(bwrap: str = "bwrap") -> str | None:
     gid = SANDBOX_UID_BASE if root else os.getgid()
     code = (f"import os\nos.setgroups([]); os.setresgid({gid},{gid},{gid}); os.setresuid({uid},{uid},{uid})"
             if root else "pass")
-    argv = [exe, *namespace_args(root, uid, gid), *system_args(),
+    argv = [exe, *namespace_args(root, uid, gid, version >= DISABLE_USERNS_VERSION), *system_args(),
             "--proc", "/proc", "--dev", "/dev", "--", python, "-I", "-S", "-c", code]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
@@ -92,7 +98,8 @@ class BubblewrapBackend:
         layout = Layout(app_dir=session.app_dir, run_dir=session.run_dir, launcher=Path(launcher_module.__file__),
                         python=python, root_mode=runs_as_root(), uid=session.uid, gid=session.gid,
                         tmp_mb=limits.tmp_mb, cache_dir=session.cache_dir, read_only=session.read_only,
-                        extra_etc=self.extra_etc)
+                        extra_etc=self.extra_etc,
+                        disable_userns=(bwrap_version(self.bwrap) or (0,)) >= DISABLE_USERNS_VERSION)
         return session, layout
 
     def _launch(self, session: Session, layout: Layout, argv: list[str], serve_port: int | None,

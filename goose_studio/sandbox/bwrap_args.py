@@ -16,14 +16,18 @@ Inside the sandbox:
 When the studio runs as root, bwrap runs as root to make the mounts, keeps only ``CAP_SETUID`` and
 ``CAP_SETGID`` for the launcher, and the launcher drops to the app's own uid before anything else runs
 (root's processes are exempt from ``RLIMIT_NPROC``, so the process limit needs a uid of its own). As any
-other user, bwrap runs unprivileged in a new user namespace with nested user namespaces disabled.
+other user, bwrap runs unprivileged in a new user namespace, with nested user namespaces disabled where
+bubblewrap is 0.8 or later. bubblewrap 0.6 or later is needed (``--perms`` and ``--size`` for tmpfs).
 """
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
+import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -43,6 +47,19 @@ ETC_ENTRIES = (
     "bash.bashrc", "profile", "inputrc", "terminfo", "shells", "locale.alias",
 )
 PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
+MIN_VERSION = (0, 6, 0)  # --perms and --size for tmpfs
+DISABLE_USERNS_VERSION = (0, 8, 0)
+
+
+@functools.lru_cache(maxsize=8)
+def bwrap_version(exe: str) -> tuple[int, ...] | None:
+    """bubblewrap's version (``bwrap --version``), or None when it cannot be told."""
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(g or 0) for g in match.groups()) if match else None
 
 
 def system_python() -> str | None:
@@ -79,6 +96,7 @@ class Layout:
     cache_dir: Path | None = None
     read_only: Sequence[Path] = ()
     extra_etc: Sequence[str] = ()
+    disable_userns: bool = True  # bubblewrap 0.8 and later
 
     @property
     def io_dir(self) -> Path:
@@ -97,13 +115,15 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def namespace_args(root_mode: bool, uid: int, gid: int) -> list[str]:
+def namespace_args(root_mode: bool, uid: int, gid: int, disable_userns: bool = True) -> list[str]:
     args = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-net", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if root_mode:
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
-        args += ["--unshare-user", "--uid", str(uid), "--gid", str(gid), "--disable-userns"]
+        args += ["--unshare-user", "--uid", str(uid), "--gid", str(gid)]
+        if disable_userns:
+            args.append("--disable-userns")
     return args
 
 
@@ -137,7 +157,7 @@ def launcher_config(layout: Layout, cmd: Sequence[str], *, limits: dict[str, int
 def bwrap_argv(layout: Layout, launcher_cfg: dict[str, Any], bwrap: str = "bwrap") -> list[str]:
     """The whole ``bwrap`` command line of one sandbox running the launcher with ``launcher_cfg``."""
     mib = 1024 * 1024
-    args = [bwrap, *namespace_args(layout.root_mode, layout.uid, layout.gid)]
+    args = [bwrap, *namespace_args(layout.root_mode, layout.uid, layout.gid, layout.disable_userns)]
     for folder in ("/etc", "/var", "/.sandbox"):
         args += ["--perms", "0755", "--dir", folder]
     args += system_args(layout.extra_etc)

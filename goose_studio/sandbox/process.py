@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import time
@@ -65,7 +66,19 @@ class SandboxProcess:
         return self.proc.poll() is None
 
     def wait(self, timeout_s: float | None) -> bool:
-        """Whether the sandbox ended within ``timeout_s`` seconds."""
+        """Whether the sandbox ended within ``timeout_s`` seconds (woken at its exit through a pidfd
+        where the system has them; ``Popen.wait`` with a timeout polls in steps of up to 50 ms)."""
+        if self.proc.poll() is None and timeout_s is not None:
+            try:
+                fd = os.pidfd_open(self.proc.pid)
+            except (AttributeError, OSError):
+                fd = None
+            if fd is not None:
+                try:
+                    if not select.select([fd], [], [], max(0.0, timeout_s))[0]:
+                        return False
+                finally:
+                    os.close(fd)
         try:
             self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:

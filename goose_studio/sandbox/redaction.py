@@ -117,18 +117,18 @@ class LogSink:
     def write(self, line: str) -> None:
         """Redact and record one line (a trailing newline is added when missing)."""
         line = line.rstrip("\n")
-        if any(m in line for m in READ_ONLY_MARKERS):
-            self.read_only_hits += 1
-        if self._in_key:
-            if _KEY_END.search(line):
-                self._in_key = False
-            line = MASK
-        elif _KEY_BEGIN.search(line) and not _KEY_END.search(line):
-            self._in_key = True
-            line = _KEY_BEGIN.split(line, 1)[0] + MASK
-        else:
-            line = redact(line, self.known)
-        with self._lock:
+        with self._lock:  # the pump and the studio's notes write from different threads
+            if any(m in line for m in READ_ONLY_MARKERS):
+                self.read_only_hits += 1
+            if self._in_key:
+                if _KEY_END.search(line):
+                    self._in_key = False
+                line = MASK
+            elif _KEY_BEGIN.search(line) and not _KEY_END.search(line):
+                self._in_key = True
+                line = _KEY_BEGIN.split(line, 1)[0] + MASK
+            else:
+                line = redact(line, self.known)
             self.lines += 1
             self._tail.append(line)
             if self._fh:

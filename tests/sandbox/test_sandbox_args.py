@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from goose_studio.sandbox.bwrap_args import (APP, CACHE, LAUNCHER, RUN, Layout, base_env, bwrap_argv, etc_entries,
-                                             launcher_config)
+from goose_studio.sandbox.bwrap_args import (APP, CACHE, LAUNCHER, RUN, Layout, base_env, bwrap_argv, bwrap_version,
+                                             etc_entries, launcher_config)
 
 
 def binds(argv: list[str]) -> dict[str, tuple[str, str]]:
@@ -81,3 +81,17 @@ def test_the_base_environment_carries_nothing_of_the_studio(monkeypatch):
     env = base_env()
     assert env["HOME"] == "/tmp/home" and env["PATH"].startswith("/usr/local/sbin")
     assert not any(k.startswith("GOOSE") for k in env)
+
+
+def test_older_bubblewrap_gets_no_flag_it_does_not_know(tmp_path):
+    lay = layout(tmp_path, root_mode=False, disable_userns=False)
+    argv = bwrap_argv(lay, launcher_config(lay, ["true"], limits={}, control_fd=None))
+    assert "--unshare-user" in argv and "--disable-userns" not in argv
+
+
+def test_the_version_is_read_from_bwrap(tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bubblewrap 0.6.1'\n")
+    fake.chmod(0o755)
+    assert bwrap_version(str(fake)) == (0, 6, 1)
+    assert bwrap_version(str(tmp_path / "missing")) is None
