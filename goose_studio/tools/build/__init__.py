@@ -1,0 +1,3 @@
+"""BUILD tab tools. Importing this package registers them (the registry imports every tools package)."""
+
+from . import plan  # noqa: F401  (registers the plan tool)
