@@ -8,6 +8,7 @@ from ..context import PlanContext, ProviderSpec
 from ..files import AppFiles
 from ..versions import extract_semver, mise_version
 from . import node as node_provider
+from .node_web import package_json
 
 RBENV_APT = ["git", "curl", "autoconf", "bison", "build-essential", "libssl-dev", "libyaml-dev", "libreadline6-dev",
              "zlib1g-dev", "libncurses5-dev", "libffi-dev", "libgdbm6", "libgdbm-dev", "libdb-dev"]
@@ -174,7 +175,7 @@ def _add_node(ctx: PlanContext) -> None:
     if not ctx.files.has("package.json"):
         ctx.binaries("node")
         return
-    pkg = node_provider.web.package_json(ctx.files)
+    pkg = package_json(ctx.files)
     pm = node_provider.package_manager(ctx, pkg)
     name = "node:install" if ctx.nix else "install:node"
     phase = ctx.phase(name)
