@@ -3,13 +3,16 @@
 :func:`check_app_dir` refuses an app folder that is a symlink, is missing, or lies outside the allowed
 roots (by default the workspace's ``repos/``). When the studio runs as root the sandboxed code runs as an
 unprivileged uid of its own, one per app folder (:func:`sandbox_identity`), and the folders it may write
-are handed to that uid (:func:`hand_over`). :func:`escaping_links` lists symlinks a program left in the
+are handed to that uid (:func:`hand_over`, which also gives a file hard-linked from outside a copy of
+its own, so that writing it in the sandbox cannot change the file outside). :func:`escaping_links` lists symlinks a program left in the
 app folder that point outside it, so that nothing reading the folder later follows them blindly.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import zlib
 from pathlib import Path
 from typing import Iterable
@@ -77,24 +80,40 @@ def sandbox_identity(app_dir: Path) -> tuple[int, int]:
 
 
 def hand_over(path: Path, uid: int, gid: int) -> int:
-    """Give ``path`` and everything under it (links not followed) to ``uid``; the number changed.
+    """Make ``path`` safe to bind writable into a sandbox, and give it to ``uid``; the entries changed.
 
-    Only when the studio runs as root: files the sandbox user must write are then its own. Files already
+    A regular file with a hard link outside ``path`` would let the sandbox write the file outside too
+    (it is the same inode), so each such file is replaced by a copy of its own first. When the studio
+    runs as root, every entry (links not followed) is then handed to the sandbox user; files already
     owned by it are left as they are, so a second run over a large tree costs one walk.
     """
-    if not runs_as_root():
-        return 0
+    root = runs_as_root()
     changed = 0
+    linked: dict[tuple[int, int], list[str]] = {}
+    nlinks: dict[tuple[int, int], int] = {}
     for top, dirs, files in os.walk(path):
         for name in [None, *dirs, *files]:
             p = top if name is None else os.path.join(top, name)
             try:
                 st = os.lstat(p)
-                if st.st_uid != uid or st.st_gid != gid:
-                    os.lchown(p, uid, gid)
-                    changed += 1
             except FileNotFoundError:
                 continue
+            if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
+                key = (st.st_dev, st.st_ino)
+                linked.setdefault(key, []).append(p)
+                nlinks[key] = st.st_nlink
+            if root and (st.st_uid != uid or st.st_gid != gid):
+                os.lchown(p, uid, gid)
+                changed += 1
+    for key, paths in linked.items():
+        if len(paths) < nlinks[key]:  # some link lives outside the tree
+            for p in paths:
+                tmp = f"{p}.gsx-copy"
+                shutil.copy2(p, tmp)
+                if root:
+                    os.lchown(tmp, uid, gid)
+                os.replace(tmp, p)
+                changed += 1
     return changed
 
 

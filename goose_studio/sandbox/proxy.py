@@ -23,6 +23,7 @@ from .registries import RegistryPolicy
 
 HEAD_LIMIT = 64 * 1024
 CONNECT_TIMEOUT_S = 20.0
+MAX_CONNECTIONS = 64  # at once; more are answered 503 (a sandbox cannot make the studio start threads)
 
 
 def _read_head(sock: socket.socket) -> tuple[bytes, bytes] | None:
@@ -98,6 +99,7 @@ class RegistryProxy:
         self.allowed = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.socket_path.unlink(missing_ok=True)
         self._server.bind(str(self.socket_path))
@@ -115,7 +117,16 @@ class RegistryProxy:
                 continue
             except OSError:
                 break
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+            if not self._slots.acquire(blocking=False):
+                self._answer(client, b"503 Service Unavailable")
+                continue
+            threading.Thread(target=self._guarded, args=(client,), daemon=True).start()
+
+    def _guarded(self, client: socket.socket) -> None:
+        try:
+            self._handle(client)
+        finally:
+            self._slots.release()
 
     def _refuse(self, client: socket.socket, target: str, code: bytes = b"403 Forbidden") -> None:
         with self._lock:

@@ -6,7 +6,8 @@ private key blocks, the ``user:password@`` part of URLs, the value of a credenti
 (``API_KEY=…``, ``"password": "…"``) and any long high-entropy value assigned to a name, and any exact
 value the caller names (the secrets it passed in the environment). :class:`LogSink` reads a program's
 output pipe line by line in a thread, redacts each line, appends it to the log file and keeps a tail in
-memory; it also notes lines that show a write refused by a read-only mount.
+memory (the file stops at ``max_bytes``); it also notes lines that show a write refused by a read-only
+mount.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _ENTROPY_MIN_LEN = 20
 _ENTROPY_BITS = 3.5
 READ_ONLY_MARKERS = ("Read-only file system", "EROFS")
 MAX_LINE = 64 * 1024
+MAX_LOG_BYTES = 64 * 1024 * 1024
 
 
 def entropy(text: str) -> float:
@@ -83,7 +85,8 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
 class LogSink:
     """A program's output, redacted line by line into a log file, with the last lines kept in memory."""
 
-    def __init__(self, log_path: Path | None, known: Iterable[str] = (), tail_lines: int = 200) -> None:
+    def __init__(self, log_path: Path | None, known: Iterable[str] = (), tail_lines: int = 200,
+                 max_bytes: int = MAX_LOG_BYTES) -> None:
         self.log_path = Path(log_path) if log_path else None
         self.known = tuple(known)
         self._tail: deque[str] = deque(maxlen=tail_lines)
@@ -91,6 +94,8 @@ class LogSink:
         self._in_key = False
         self.read_only_hits = 0
         self.lines = 0
+        self.max_bytes = max_bytes
+        self.written = 0
         self._fh: IO[str] | None = None
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,8 +137,14 @@ class LogSink:
             self.lines += 1
             self._tail.append(line)
             if self._fh:
-                self._fh.write(line + "\n")
-                self._fh.flush()
+                if self.written + len(line) + 1 > self.max_bytes:
+                    self._fh.write(f"[sandbox] log truncated at {self.max_bytes} bytes; only the tail is kept\n")
+                    self._fh.close()
+                    self._fh = None
+                else:
+                    self._fh.write(line + "\n")
+                    self._fh.flush()
+                    self.written += len(line) + 1
 
     def note(self, text: str) -> None:
         """A line of the studio's own about the sandbox (a blocked connection, a kill)."""

@@ -109,3 +109,19 @@ def test_the_sandbox_sees_one_user_and_localhost():
     assert "app:x:1234:" in files["group"].splitlines()
     assert files["hosts"].startswith("127.0.0.1 localhost")
     assert Path("/etc/passwd").read_text() != files["passwd"]
+
+
+def test_hard_links_from_outside_are_broken_and_inside_ones_kept(tmp_path):
+    tree = tmp_path / "app"
+    tree.mkdir()
+    outside = tmp_path / "outside.txt"
+    outside.write_text("outside\n")
+    os.link(outside, tree / "from-outside.txt")
+    (tree / "a.txt").write_text("a\n")
+    os.link(tree / "a.txt", tree / "b.txt")
+    uid, gid = sandbox_identity(tree)
+    hand_over(tree, uid, gid)
+    assert os.stat(tree / "from-outside.txt").st_ino != os.stat(outside).st_ino
+    assert (tree / "from-outside.txt").read_text() == "outside\n"
+    assert os.stat(outside).st_nlink == 1
+    assert os.stat(tree / "a.txt").st_ino == os.stat(tree / "b.txt").st_ino

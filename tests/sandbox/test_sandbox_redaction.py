@@ -86,3 +86,15 @@ def test_the_sink_redacts_lines_and_whole_key_blocks(tmp_path):
                      "cannot write: Read-only file system", "end"]
     assert sink.read_only_hits == 1
     assert sink.tail(2) == "cannot write: Read-only file system\nend"
+
+
+def test_the_log_file_stops_at_its_size_cap_and_the_tail_goes_on(tmp_path):
+    log = tmp_path / "big.log"
+    sink = LogSink(log, max_bytes=100)
+    for i in range(50):
+        sink.write(f"line {i:03d}")
+    sink.close()
+    text = log.read_text()
+    assert len(text) < 200
+    assert text.splitlines()[-1].startswith("[sandbox] log truncated")
+    assert sink.tail(1) == "line 049"

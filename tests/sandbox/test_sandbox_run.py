@@ -205,3 +205,14 @@ def test_symlinks_leading_out_of_the_app_folder_are_reported(box, app_dir):
     result = box.run("ln -s /etc/passwd stolen; ln -s README.md inside", app_dir)
     assert result.exit_code == 0
     assert result.escaping_links == ["stolen -> /etc/passwd"]
+
+
+def test_a_file_hard_linked_from_outside_cannot_be_changed_through_the_app_folder(box, app_dir, workspace):
+    outside = workspace / "runs" / "precious.txt"
+    outside.write_text("original\n")
+    os.link(outside, app_dir / "linked.txt")
+    result = box.run("cat linked.txt; echo changed >> linked.txt", app_dir)
+    assert result.exit_code == 0
+    assert "original" in result.log_tail
+    assert outside.read_text() == "original\n"
+    assert (app_dir / "linked.txt").read_text() == "original\nchanged\n"
