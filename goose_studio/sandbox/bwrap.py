@@ -123,8 +123,8 @@ class BubblewrapBackend:
             tail = session.sink.tail(20)
             session.cleanup()
             raise ToolFailure(FailureKind.unsupported, "The sandbox could not be set up on this machine.",
-                              hint="Check that bubblewrap works here (goose-studio doctor); the run can "
-                                   "continue from the code alone.",
+                              hint="bubblewrap failed before the command started (its words are in "
+                                   "details.log_tail); the run can continue from the code alone.",
                               details={"exit_code": code, "log_tail": tail})
         return session.result("bubblewrap", proc, argv, timed_out)
 

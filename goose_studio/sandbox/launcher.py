@@ -5,7 +5,8 @@ it imports nothing but the standard library and works on Python 3.7 and later. I
 
 1. drops from root to the sandbox's own uid and gid when the config says ``drop`` (the studio ran bwrap as
    root: the mounts are made by root, the code runs as an unprivileged user);
-2. sets the resource limits (``RLIMIT_NPROC`` here, after the drop, so the count is the sandbox user's);
+2. sets the resource limits (processes, private memory, CPU seconds, file size, open files), after the
+   drop, so that the process count is the sandbox user's;
 3. probes the network (one connect to a public address; inside an empty network namespace it fails at
    once with ``ENETUNREACH``) and writes the outcome to the status file;
 4. opens the relays: ``serve`` listens on a Unix socket in the shared run folder and connects each client

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from goose_studio.errors import FailureKind, ToolFailure
+
 BackendName = Literal["docker", "bubblewrap"]
 NetworkPolicy = Literal["registries", "none"]
 NETWORK_POLICIES: tuple[str, ...] = ("registries", "none")
@@ -36,8 +38,9 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("memory_mb", "cpu_s", "pids", "file_mb", "tmp_mb", "nofile"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ToolFailure(FailureKind.invalid_input, f"The sandbox limit {name} must be a positive "
+                                  f"whole number, not {value!r}.", details={"limit": name})
 
     def rlimits(self) -> dict[str, int]:
         """The limits as the launcher's rlimit names and values."""

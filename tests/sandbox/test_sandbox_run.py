@@ -216,3 +216,23 @@ def test_a_file_hard_linked_from_outside_cannot_be_changed_through_the_app_folde
     assert "original" in result.log_tail
     assert outside.read_text() == "original\n"
     assert (app_dir / "linked.txt").read_text() == "original\nchanged\n"
+
+
+def test_a_sandbox_that_cannot_be_set_up_is_a_typed_failure(workspace, app_dir, tmp_path):
+    from goose_studio.sandbox.bwrap import BubblewrapBackend
+
+    broken = tmp_path / "bwrap"
+    broken.write_text("#!/bin/sh\necho 'bwrap: Creating new namespace failed: Operation not permitted' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    backend = BubblewrapBackend([workspace / "repos"], None, bwrap=str(broken))
+    with pytest.raises(ToolFailure) as err:
+        backend.run("true", app_dir)
+    assert err.value.kind == FailureKind.unsupported
+    assert "Creating new namespace failed" in err.value.details["log_tail"]
+
+
+@pytest.mark.parametrize("limits", [{"pids": 0}, {"memory_mb": -1}, {"cpu_s": 1.5}])
+def test_bad_limits_are_refused(box, app_dir, limits):
+    with pytest.raises(ToolFailure) as err:
+        box.run("true", app_dir, **limits)
+    assert err.value.kind == FailureKind.invalid_input
