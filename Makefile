@@ -8,6 +8,7 @@ demo: setup
 	.venv/bin/goose-studio learn --example
 
 test: setup
+	bash scripts/test-tools.sh
 	HF_HUB_OFFLINE=1 .venv/bin/python -m pytest -q
 
 bench: setup

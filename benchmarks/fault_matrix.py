@@ -35,11 +35,11 @@ def traceback_in(run_dir: Path) -> bool:
     return (run_dir / "logs" / "error.log").exists() or any("Traceback" in p.read_text(errors="replace") for p in logs)
 
 
-def answer_for(question: dict, repo: Path) -> str:
-    for choice in question["choices"]:
-        if choice.get("param") == "source":
+def answer_for(question, repo: Path) -> str:
+    for choice in question.choices:
+        if choice.param == "source":
             continue
-        return choice["id"]
+        return choice.id
     return f"other-source={repo}"
 
 
@@ -56,7 +56,8 @@ def main() -> int:
     from conftest import write_sample_repo
     from goose_studio.agents import policy
     from goose_studio.events import read_events
-    from goose_studio.faults import CASES, tab_of
+    from goose_studio.faults import CASES
+    from goose_studio.tools.registry import tab_of
     from goose_studio.runner import execute, fork_run, resume_run, start_run
     from goose_studio.workspace import Workspace
 
@@ -84,8 +85,8 @@ def main() -> int:
                 out = execute(ws, run_id)
             finally:
                 os.environ.pop("GOOSE_STUDIO_FAULTS", None)
-            first = out.status
-            n_choices = len(out.question["choices"]) if out.question else 0
+            first = out.status.value
+            n_choices = len(out.question.choices) if out.question else 0
             answered = ""
             if out.status == "waiting":
                 answered = answer_for(out.question, repo)
@@ -97,12 +98,12 @@ def main() -> int:
             ok = ok_first and out.status == "complete" and not tb \
                 and events.count(f"step.{tab}.started") <= 2 * (policy.STEP_BUDGET + 1)
             row = (f"{target}:{fault}" + ("*always" if variant == "always" else ""), first, n_choices, answered,
-                   out.status, agents, time.monotonic() - started, ok, tb)
+                   out.status.value, agents, time.monotonic() - started, ok, tb)
             rows.append(row)
             if not ok:
                 bad.append(row)
             print(f"{row[0]:<34} first: {first:<8} choices: {n_choices}  answer: {answered or '-':<22} "
-                  f"final: {out.status:<8} agent steps: {agents:<2} {row[6]:6.1f} s  {'ok' if ok else 'FAIL'}",
+                  f"final: {out.status.value:<8} agent steps: {agents:<2} {row[6]:6.1f} s  {'ok' if ok else 'FAIL'}",
                   flush=True)
     always = [r for r in rows if r[0].endswith("*always")]
     print()

@@ -40,6 +40,7 @@ from conftest import free_port, start_mcp_http, stop_process_group, studio_cli  
 
 from goose_studio.events import EventBus  # noqa: E402
 from goose_studio.runner import start_run  # noqa: E402
+from goose_studio.runstore import RunStatus, RunStore  # noqa: E402
 from goose_studio.workspace import Workspace  # noqa: E402
 
 
@@ -123,9 +124,9 @@ def main() -> None:
     bus = EventBus(run_id, ws.run_dir(run_id) / "events.jsonl")
     for step in range(200):  # a run with a realistic event log to report on
         bus.step("train", "progress", step=step + 1, total=200, loss=2.0 - step / 200, eta_sec=200 - step)
-    ws.update_run(run_id, status="failed", step="train", failed_step="train",
-                  failure={"kind": "oom", "message": "Training ran out of memory.", "hint": "Use a smaller batch.",
-                           "details": {}})
+    RunStore(ws).update(run_id, status=RunStatus.failed, step="train", failed_step="train",
+                        failure={"kind": "oom", "message": "Training ran out of memory.",
+                                 "hint": "Use a smaller batch.", "details": {}})
     print(f"goose-studio MCP latency  (python {sys.version.split()[0]}, {os.cpu_count()} CPUs, home {home})")
 
     # (a) stdio

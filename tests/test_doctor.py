@@ -132,7 +132,7 @@ def test_missing_pieces_are_reported(monkeypatch):
 
     monkeypatch.setattr(doctor.importlib.metadata, "distribution", no_dist)
     model = doctor.check_embedded_model()
-    assert model.ok is False and model.required is True and model.fix == "bash scripts/setup.sh"
+    assert model.ok is False and model.required is True and "bash scripts/setup.sh" in model.fix
 
     monkeypatch.setattr(doctor.importlib.util, "find_spec", lambda name: None)
     assert doctor.check_llamafactory().ok is False
@@ -151,8 +151,10 @@ def test_disk_threshold(monkeypatch):
 
 
 def test_embedded_model_found_in_this_install():
+    from goose_studio.tools.models import embedded_gguf
+
     check = doctor.check_embedded_model()
-    path = doctor.embedded_model_path()
+    path = embedded_gguf()
     assert check.ok is True and check.required is True
     assert path is not None and path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 0
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import free_port
-from goose_studio.events import CHANNEL, EventBus, read_events, redis_events
+from goose_studio.events import CHANNEL, AgentEvent, EventBus, read_events, redis_events
 
 
 @pytest.fixture
@@ -43,11 +43,13 @@ def test_events_go_to_the_file_and_to_subscribers(tmp_path, monkeypatch):
     seen = []
     bus.subscribe(seen.append)
     bus.step("train", "progress", step=1, total=4, loss=2.5)
-    bus.emit("agent.repair", tab="train", id="halve-batch")
+    bus.emit(AgentEvent.repair, tab="train", id="halve-batch")
     with pytest.raises(ValueError):
         bus.step("nowhere", "started")
     assert [e.type for e in seen] == ["step.train.progress", "agent.repair"]
-    assert [e.type for e in read_events(tmp_path / "events.jsonl")] == ["step.train.progress", "agent.repair"]
+    events = read_events(tmp_path / "events.jsonl")
+    assert [e.type for e in events] == ["step.train.progress", "agent.repair"]
+    assert events[0].step == ("train", "progress") and events[1].step is None and events[1].is_(AgentEvent.repair)
 
 
 def test_with_redis_url_events_are_mirrored_to_a_stream_and_a_channel(tmp_path, monkeypatch, redis_url):
@@ -61,7 +63,7 @@ def test_with_redis_url_events_are_mirrored_to_a_stream_and_a_channel(tmp_path, 
     bus = EventBus("r-2", tmp_path / "events.jsonl")
     bus.step("source", "started")
     bus.step("source", "complete", files=3)
-    bus.emit("agent.retry", tab="build", attempt=1)
+    bus.emit(AgentEvent.retry, tab="build", attempt=1)
     mirrored = redis_events(url, "r-2")
     assert [e.type for e in mirrored] == ["step.source.started", "step.source.complete", "agent.retry"]
     assert mirrored == read_events(tmp_path / "events.jsonl")
@@ -70,5 +72,16 @@ def test_with_redis_url_events_are_mirrored_to_a_stream_and_a_channel(tmp_path, 
 
     server.kill()  # Redis goes away: the run goes on, the file keeps every event
     server.wait()
-    bus.emit("agent.repair", tab="build", id="rebuild-index")
+    bus.emit(AgentEvent.repair, tab="build", id="rebuild-index")
     assert read_events(tmp_path / "events.jsonl")[-1].type == "agent.repair"
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    bus = EventBus("r-3", tmp_path / "events.jsonl")
+    bus.step("train", "progress", step=3, total=10, loss=1.5, eta_sec=12)
+    with (tmp_path / "events.jsonl").open("a") as fh:
+        fh.write('{"truncated": ')
+    events = read_events(tmp_path / "events.jsonl")
+    assert [e.type for e in events] == ["step.train.progress"]
+    assert events[0].payload == {"step": 3, "total": 10, "loss": 1.5, "eta_sec": 12}

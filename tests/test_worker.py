@@ -11,8 +11,10 @@ import pytest
 from conftest import studio_cli, write_sample_repo
 from goose_studio.errors import FailureKind, ToolFailure
 from goose_studio.events import read_events
+from goose_studio.procs import process_alive
 from goose_studio.runner import execute, start_run
-from goose_studio.worker import cancel_run, process_alive, run_info, spawn_run
+from goose_studio.runstore import RunStatus, RunStore
+from goose_studio.worker import cancel_run, spawn_run
 from goose_studio.workspace import Workspace
 
 SMOKE = {"preset": "smoke", "min_pairs": 10, "eval_generate_samples": 2}
@@ -21,6 +23,18 @@ SMOKE = {"preset": "smoke", "min_pairs": 10, "eval_generate_samples": 2}
 @pytest.fixture
 def ws(studio_home: Path) -> Workspace:
     return Workspace.from_env()
+
+
+def read(ws: Workspace, run_id: str) -> dict:
+    """The run's record as JSON data."""
+    return RunStore(ws).read(run_id).model_dump(mode="json")
+
+
+def run_info(ws: Workspace, run_id: str) -> dict:
+    """The run's record as JSON data, with its effective status and whether a process owns it."""
+    info = RunStore(ws).info(run_id)
+    return {**info.record.model_dump(mode="json"), "status": info.status.value,
+            "recorded_status": info.record.status.value, "alive": info.alive, "resumable": info.resumable}
 
 
 def wait_for(predicate, timeout_s: float, what: str):
@@ -37,7 +51,7 @@ def wait_for(predicate, timeout_s: float, what: str):
 def test_a_spawned_run_that_fails_fast_waits_with_its_kind(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
     pid = spawn_run(ws, run_id)
-    assert ws.read_run(run_id)["worker_pid"] == pid
+    assert read(ws, run_id)["worker_pid"] == pid
     info = wait_for(lambda: (i := run_info(ws, run_id))["status"] not in ("created", "starting", "running") and i,
                     120, "the worker to finish")
     assert info["status"] == "waiting" and info["recorded_status"] == "waiting"
@@ -51,12 +65,12 @@ def test_a_spawned_run_that_fails_fast_waits_with_its_kind(ws, tmp_path):
 def test_cancelling_a_running_run_stops_its_worker(ws, tmp_path):
     run_id = start_run(ws, str(write_sample_repo(tmp_path / "inventory")), SMOKE)
     pid = spawn_run(ws, run_id)
-    wait_for(lambda: ws.read_run(run_id).get("status") == "running", 120, "the run to start running")
+    wait_for(lambda: read(ws, run_id).get("status") == "running", 120, "the run to start running")
     with pytest.raises(ToolFailure) as twice:
         spawn_run(ws, run_id, resume=True)  # one worker per run
     assert twice.value.kind == FailureKind.invalid_input and twice.value.details["pid"] == pid
     result = cancel_run(ws, run_id)
-    assert result["status"] == "cancelled" and result["was_running"] is True
+    assert result.status is RunStatus.cancelled and result.was_running is True
     assert not process_alive(pid)
     info = run_info(ws, run_id)
     assert info["status"] == "cancelled" and info["alive"] is False and info["resumable"] is True
@@ -67,25 +81,26 @@ def test_cancelling_a_running_run_stops_its_worker(ws, tmp_path):
 def test_a_killed_worker_reads_as_interrupted_and_can_still_be_cancelled(ws, tmp_path):
     run_id = start_run(ws, str(write_sample_repo(tmp_path / "inventory")), SMOKE)
     pid = spawn_run(ws, run_id)
-    wait_for(lambda: ws.read_run(run_id).get("status") == "running", 120, "the run to start running")
+    wait_for(lambda: read(ws, run_id).get("status") == "running", 120, "the run to start running")
     os.killpg(pid, signal.SIGKILL)
     wait_for(lambda: not process_alive(pid), 30, "the killed worker to be gone")
     info = run_info(ws, run_id)
     assert info["recorded_status"] == "running"  # the worker had no chance to say anything
     assert info["status"] == "interrupted" and info["resumable"] is True and info["alive"] is False
     result = cancel_run(ws, run_id)
-    assert result == {"run_id": run_id, "status": "cancelled", "was_running": False, "step": info["step"]}
+    assert result.model_dump(mode="json") == {"run_id": run_id, "status": "cancelled", "was_running": False,
+                                              "step": info["step"]}
 
 
 def test_a_recorded_pid_that_belongs_to_another_process_is_not_the_worker(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "x"), SMOKE)
-    ws.update_run(run_id, status="running", worker_pid=os.getpid(), worker_start="1")  # alive, but started otherwise
+    RunStore(ws).update(run_id, status=RunStatus.running, worker_pid=os.getpid(), worker_start="1")  # alive, but started otherwise
     assert run_info(ws, run_id)["status"] == "interrupted"
 
 
 def test_a_complete_run_cannot_be_cancelled_or_resumed(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "x"), SMOKE)
-    ws.update_run(run_id, status="complete", core=str(tmp_path / "x.gcpkg"))
+    RunStore(ws).update(run_id, status=RunStatus.complete, core=str(tmp_path / "x.gcpkg"))
     with pytest.raises(ToolFailure) as cancelled:
         cancel_run(ws, run_id)
     assert cancelled.value.kind == FailureKind.invalid_input
@@ -124,13 +139,13 @@ def test_spawn_run_adds_env_to_the_workers_environment(ws, tmp_path):
 def test_answering_the_moment_a_run_waits_takes_the_answer_after_its_worker_has_gone(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
     first = spawn_run(ws, run_id)
-    question = wait_for(lambda: (r := ws.read_run(run_id)).get("status") == "waiting" and r["question"], 120,
+    question = wait_for(lambda: (r := read(ws, run_id)).get("status") == "waiting" and r["question"], 120,
                         "the run to wait on the Guide")
     assert "other-source" in {c["id"] for c in question["choices"]}
     second = spawn_run(ws, run_id, answer=f"other-source={tmp_path / 'elsewhere'}")
     assert second != first and not process_alive(first)  # one worker at a time
     wait_for(lambda: not process_alive(second), 120, "the answering worker to exit")
-    run = ws.read_run(run_id)
+    run = read(ws, run_id)
     assert run["status"] == "waiting" and str(tmp_path / "elsewhere") in json.dumps(run["failure"])
     types = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
     assert types.count("run.waiting") == 2 and types.count("run.answered") == 1
@@ -140,7 +155,7 @@ def test_answering_the_moment_a_run_waits_takes_the_answer_after_its_worker_has_
 def test_a_worker_killed_right_after_taking_an_answer_resumes_with_that_answer(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "nowhere"), SMOKE)
     waiting = execute(ws, run_id)
-    assert waiting.status == "waiting"
+    assert waiting.status is RunStatus.waiting
     repo = write_sample_repo(tmp_path / "inventory")
     pid = spawn_run(ws, run_id, answer=f"other-source={repo}",
                     env={"GOOSE_STUDIO_FAULTS": "answer:stall", "GOOSE_STUDIO_FAULT_STALL_S": "120"})
@@ -155,7 +170,7 @@ def test_a_worker_killed_right_after_taking_an_answer_resumes_with_that_answer(w
     # No answer this time: the one taken before the kill is applied. (A PREPARE fault ends the run early.)
     resumed = spawn_run(ws, run_id, resume=True, env={"GOOSE_STUDIO_FAULTS": "prepare:too_few_pairs*always"})
     wait_for(lambda: not process_alive(resumed), 300, "the resumed run to finish")
-    run = ws.read_run(run_id)
+    run = read(ws, run_id)
     assert run["status"] == "waiting" and run["question"]["tab"] == "prepare", run
     assert run["answer_in_flight"] is None
     types = [e.type for e in read_events(events)]

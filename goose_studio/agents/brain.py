@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+from ..redact import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,6 @@ class Brain(ABC):
     def complete(self, system: str, user: str, *, max_tokens: int = 400) -> str | None:
         """The model's reply to one system + user turn, or None when there is no answer."""
 
-    def describe(self) -> str:
-        """One line for logs and the doctor: which brain, and where it is."""
-        return self.name
-
 
 class RulesBrain(Brain):
     """No model: every question goes unanswered, so the deterministic rules decide."""
@@ -70,9 +67,6 @@ class RulesBrain(Brain):
 
     def complete(self, system: str, user: str, *, max_tokens: int = 400) -> str | None:
         return None
-
-    def describe(self) -> str:
-        return f"rules ({self.reason})"
 
 
 class OpenAIBrain(Brain):
@@ -103,22 +97,14 @@ class OpenAIBrain(Brain):
                 model=self.model, messages=messages, max_tokens=max_tokens, temperature=0)
             text = response.choices[0].message.content
         except Exception as exc:  # down, timeout, HTTP error, unparsable reply: no answer, the rules decide
-            log.warning("brain %s: no answer from %s (%s: %s)", self.name, _redact(self.base_url),
+            log.warning("brain %s: no answer from %s (%s: %s)", self.name, redact_url(self.base_url),
                         type(exc).__name__, str(exc)[:200])
             return None
         if not isinstance(text, str) or not text.strip():
-            log.warning("brain %s: empty reply from %s", self.name, _redact(self.base_url))
+            log.warning("brain %s: empty reply from %s", self.name, redact_url(self.base_url))
             return None
         return text
 
-    def describe(self) -> str:
-        where = "the MCP host's model (sampling)" if self.name == "sampling" else _redact(self.base_url)
-        return f"{self.name} ({where}, model {self.model})"
-
-
-def _redact(url: str) -> str:
-    """The URL without credentials (user:password@ is replaced by ***@)."""
-    return re.sub(r"//[^/@]*@", "//***@", url)
 
 
 def _timeout(raw: str | None) -> float:

@@ -10,6 +10,7 @@ same decision is taken again after a crash and a resume.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from ..errors import FailureKind
@@ -51,27 +52,28 @@ def backoff_s(retry: int, base: float = BACKOFF_BASE_S) -> float:
     return min(30.0, base * (2 ** (retry - 1)))
 
 
-def _usable(remedy: Remedy, state: dict[str, Any], current: dict[str, Any]) -> bool:
+def _usable(remedy: Remedy, state: Mapping[str, Any], current: dict[str, Any]) -> bool:
     failure, options = state["failure"], merged_options(state)
     if (state.get("used") or {}).get(remedy.id, 0) >= remedy.max_uses or not matches(remedy, failure, options):
         return False
     return fix_does_something(remedy.fix, options, current, failure)  # passed over when it would change nothing
 
 
-def candidates(stage: Route, state: dict[str, Any], current: dict[str, Any]) -> list[Remedy]:
+def candidates(stage: Route, state: Mapping[str, Any], current: dict[str, Any]) -> list[Remedy]:
     """The unused remedies of ``stage`` that match the failure, in the order of their data file."""
     pool = repairs() if stage == "repair" else fallbacks() if stage == "fallback" else ()
     return [r for r in pool if _usable(r, state, current)]
 
 
-def merged_options(state: dict[str, Any]) -> dict[str, Any]:
-    return {**(state.get("options") or {}), **(state.get("overrides") or {})}
+def merged_options(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's options as they stand (the user's, every change since on top), as plain values."""
+    return state["options"].merged(state.get("overrides")).model_dump()
 
 
-def decide(state: dict[str, Any], current: dict[str, Any]) -> Route:
+def decide(state: Mapping[str, Any], current: dict[str, Any]) -> Route:
     """Where a failed step goes next: retry, repair, fallback or guide."""
     failure = state["failure"]
-    tab, kind = failure["tab"], FailureKind(failure["kind"])
+    tab, kind = failure.tab, failure.kind
     attempts = state.get("attempts") or {}
     if attempts.get(tab, 0) >= STEP_BUDGET or state.get("total_attempts", 0) >= RUN_BUDGET:
         return "guide"

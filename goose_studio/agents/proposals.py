@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..errors import FailureKind
+from ..errors import Failure
 from ..prompts import render
 from .remedies import Fix, Remedy, apply_fix
 
@@ -36,10 +36,10 @@ class RemedyPick(BaseModel):
     reason: str = Field("", max_length=600)
 
 
-def proposed_remedy(pick: RemedyPick, failure: dict[str, Any], options: dict[str, Any],
+def proposed_remedy(pick: RemedyPick, failure: Failure, options: dict[str, Any],
                     current: dict[str, Any]) -> Remedy | None:
     """The brain's own fix as a remedy, if it is one: only allowed options, inside bounds, changing something."""
-    allowed = TAB_OPTIONS.get(failure["tab"], ())
+    allowed = TAB_OPTIONS.get(failure.tab or "", ())
     if pick.id != CUSTOM or not pick.set or any(key not in allowed for key in pick.set):
         return None
     try:
@@ -48,7 +48,7 @@ def proposed_remedy(pick: RemedyPick, failure: dict[str, Any], options: dict[str
             return None
     except (ValidationError, ValueError):
         return None
-    return Remedy(id=PROPOSAL_ID, tab=failure["tab"], kinds=[FailureKind(failure["kind"])], fix=fix,
+    return Remedy(id=PROPOSAL_ID, tab=failure.tab, kinds=[failure.kind], fix=fix,
                   label="A fix proposed by the brain", diagnosis=pick.reason.strip() or "Proposed by the brain.")
 
 
@@ -56,20 +56,20 @@ class Explanation(BaseModel):
     explanation: str = Field(min_length=1, max_length=800)
 
 
-def _failure_view(failure: dict[str, Any]) -> dict[str, Any]:
-    details = {k: v for k, v in (failure.get("details") or {}).items() if k != "log_tail"}
-    tail = str((failure.get("details") or {}).get("log_tail", ""))[-800:]
-    return {"tab": failure["tab"], "kind": failure["kind"], "message": failure.get("message", ""),
+def _failure_view(failure: Failure) -> dict[str, Any]:
+    details = {k: v for k, v in failure.details.items() if k != "log_tail"}
+    tail = str(failure.details.get("log_tail", ""))[-800:]
+    return {"tab": failure.tab, "kind": failure.kind.value, "message": failure.message,
             "details": json.dumps(details, default=str)[:1200], "log_tail": tail}
 
 
-def pick_prompt(stage: str, failure: dict[str, Any], candidates: list[Remedy], custom: bool) -> str:
+def pick_prompt(stage: str, failure: Failure, candidates: list[Remedy], custom: bool) -> str:
     return render("pick_remedy.j2", stage=stage, failure=_failure_view(failure),
                   candidates=[{"id": r.id, "diagnosis": r.diagnosis, "label": r.label or ""} for r in candidates],
-                  custom_options=list(TAB_OPTIONS.get(failure["tab"], ())) if custom else [],
+                  custom_options=list(TAB_OPTIONS.get(failure.tab or "", ())) if custom else [],
                   schema=json.dumps(RemedyPick.model_json_schema()))
 
 
-def explain_prompt(failure: dict[str, Any], tried: list[str]) -> str:
+def explain_prompt(failure: Failure, tried: list[str]) -> str:
     return render("explain_failure.j2", failure=_failure_view(failure), tried=tried,
                   schema=json.dumps(Explanation.model_json_schema()))

@@ -1,6 +1,6 @@
 """Repairs, fallbacks and Guide choices as data: loading, matching, and applying their fixes.
 
-The rules live in ``goose_studio/recipes/{repairs,fallbacks,guides}.yaml`` and are validated here with all
+The rules live in ``goose_studio/agents/rules/{repairs,fallbacks,guides}.yaml`` and are validated here with all
 problems reported at once. A fix is a closed set of actions on the run's options (set, scale, lower to at
 most a value, take from the failure's details, clean a named artifact, go to a tab); applying one is a pure
 function of the run's state, so the graph can decide and record it deterministically. Nothing here runs a
@@ -17,8 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import FailureKind, ToolFailure
-from ..tools.train import PRESETS
+from ..errors import Failure, FailureKind, ToolFailure
+from ..presets import preset_names
 
 Tab = Literal["source", "build", "prepare", "train", "test", "publish"]
 Clean = Literal["train_output", "dataset", "index", "disk"]
@@ -97,7 +97,8 @@ class GuideEntry(BaseModel):
 
 
 def _load(name: str, model: type[BaseModel]) -> list[Any]:
-    return parse_rules(resources.files("goose_studio.recipes").joinpath(name).read_text(encoding="utf-8"), name, model)
+    text = resources.files("goose_studio.agents.rules").joinpath(name).read_text(encoding="utf-8")
+    return parse_rules(text, name, model)
 
 
 def parse_rules(text: str, name: str, model: type[BaseModel]) -> list[Any]:
@@ -119,7 +120,7 @@ def parse_rules(text: str, name: str, model: type[BaseModel]) -> list[Any]:
     problems += [f"{name}: id '{d}' appears twice" for d in {i for i in ids if i and ids.count(i) > 1}]
     if problems:
         raise ToolFailure(FailureKind.internal, f"The studio's {name} is invalid: " + "; ".join(problems),
-                          hint="Fix the file in goose_studio/recipes/.", details={"problems": problems})
+                          hint="Fix the file in goose_studio/agents/rules/.", details={"problems": problems})
     return items
 
 
@@ -153,19 +154,20 @@ def _requirement_holds(actual: Any, want: Any) -> bool:
     return actual == want
 
 
-def requirements_hold(requires: dict[str, Any], options: dict[str, Any], failure: dict[str, Any]) -> bool:
+def requirements_hold(requires: dict[str, Any], options: dict[str, Any], failure: Failure | None) -> bool:
     for key, want in requires.items():
-        actual = (failure.get("details") or {}).get(key[8:]) if key.startswith("details.") else options.get(key)
+        details = failure.details if failure is not None else {}
+        actual = details.get(key[8:]) if key.startswith("details.") else options.get(key)
         if not _requirement_holds(actual, want):
             return False
     return True
 
 
-def matches(remedy: Remedy, failure: dict[str, Any], options: dict[str, Any]) -> bool:
-    if remedy.tab not in ("*", failure["tab"]) or FailureKind(failure["kind"]) not in remedy.kinds:
+def matches(remedy: Remedy, failure: Failure, options: dict[str, Any]) -> bool:
+    if remedy.tab not in ("*", failure.tab) or failure.kind not in remedy.kinds:
         return False
     if remedy.pattern:
-        text = f"{failure.get('message', '')} {failure.get('details', {})}"
+        text = f"{failure.message} {failure.details}"
         if not re.search(remedy.pattern, text, re.IGNORECASE):
             return False
     return requirements_hold(remedy.requires, options, failure)
@@ -189,8 +191,8 @@ def _coerce(key: str, value: Any) -> Any:
         value = str(value).strip()
         if not value:
             raise ValueError(f"{key} cannot be empty")
-        if key == "preset" and value not in PRESETS:
-            raise ValueError(f"preset must be one of {tuple(PRESETS)}")
+        if key == "preset" and value not in preset_names():
+            raise ValueError(f"preset must be one of {preset_names()}")
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{key} must be a number")
@@ -198,7 +200,7 @@ def _coerce(key: str, value: Any) -> Any:
     return int(round(value)) if typ is int else float(value)
 
 
-def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: dict[str, Any] | None,
+def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: Failure | None,
               value: str | None = None, param: str | None = None) -> dict[str, Any]:
     """The option changes ``fix`` makes; ``current`` holds effective values of options left unset.
 
@@ -219,7 +221,7 @@ def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failur
         if base is None or base > cap:
             changes[key] = _coerce(key, cap)
     for key, detail in fix.from_details.items():
-        got = ((failure or {}).get("details") or {}).get(detail)
+        got = failure.details.get(detail) if failure is not None else None
         if got is not None:
             changes[key] = _coerce(key, got)
     if param is not None and value is not None:
@@ -233,7 +235,7 @@ def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failur
     return {k: v for k, v in changes.items() if changed(k, v)}
 
 
-def fix_does_something(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: dict[str, Any]) -> bool:
+def fix_does_something(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: Failure | None) -> bool:
     """False for a fix whose only effect would be option changes that change nothing."""
     if fix.set or fix.scale or fix.at_most or fix.from_details:
         return bool(apply_fix(fix, options, current, failure))

@@ -1,7 +1,8 @@
 """The MCP sampling bridge: the host's model, reachable by a run's worker as an OpenAI-compatible endpoint.
 
 A run's agents live in a detached worker process; the MCP host's model is reachable only through the MCP
-session of the server that started the run. When ``learn`` or ``resume_run`` is called by a host that
+session of the server that started the run. When a tool that starts a worker (``learn``, ``resume_run``:
+``starts_worker`` in the registry) is called by a host that
 advertises sampling (and no other brain is configured), the server starts, once, a loopback-only endpoint
 (:func:`goose_studio.serve.build_app`) protected by a random bearer token, whose backend forwards each chat
 request to the host with ``session.create_message`` on the server's event loop. The worker is given
@@ -14,8 +15,8 @@ How a request reaches the host depends on the protocol version the host speaks:
   ``session.create_message``. The newest host session that can sample is the one used; when it is gone (the
   host disconnected) the endpoint answers 503.
 - **2026-07-28 and later** (no back-channel; a server asks for input inside a call's result): the request
-  waits in a queue until the host next calls ``run_status`` or ``list_runs`` — what a host following a run
-  does. That call's result is then ``input_required`` with the sampling request (the SDK's ``Sample``
+  waits in a queue until the host next calls a polled tool (``run_status`` or ``list_runs``: ``polled`` in
+  the registry) — what a host following a run does. That call's result is then ``input_required`` with the sampling request (the SDK's ``Sample``
   resolver); the host answers it and retries the call, and the answer goes to the waiting worker. Each
   request is offered to one call only, so a host that refuses to sample loses one call, never all of them.
   With no such host seen lately the endpoint answers 503 at once.
@@ -37,8 +38,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import mcp_types as types
-from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.resolve import Resolve, Sample
+from mcp.server.mcpserver import Context, Resolve, Sample
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, is_version_at_least
 
 from ..agents.brain import API_KEY_ENV, BASE_URL_ENV, BRAIN_ENV, HOST_SAMPLING_MODEL, MODEL_ENV, TIMEOUT_ENV
@@ -46,10 +46,6 @@ from ..serve import BackendUnavailable, BackgroundServer, ChatMessage, Reply, bi
 
 log = logging.getLogger(__name__)
 
-#: The MCP tools whose workers get the bridge.
-WORKER_TOOLS = frozenset({"learn", "resume_run"})
-#: The MCP tools a host calls while it follows a run; on 2026-07-28+ they carry the queued requests.
-POLLING_TOOLS = frozenset({"run_status", "list_runs"})
 #: The first protocol version with no back-channel, where input is asked for inside a call's result.
 INPUT_REQUIRED_VERSION = "2026-07-28"
 #: How long after a 2026-07-28+ host that can sample was last seen a request still waits for it.
@@ -310,4 +306,4 @@ def _reply(result: Any) -> Reply:
     return Reply(text=text, finish_reason="length" if result.stop_reason == "maxTokens" else "stop")
 
 
-__all__ = ["POLLING_TOOLS", "SamplingBridge", "WORKER_TOOLS", "other_brain_configured", "sampling_route"]
+__all__ = ["SamplingBridge", "other_brain_configured", "sampling_route"]

@@ -9,8 +9,6 @@ with the adapter switched off.
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..errors import FailureKind, ToolFailure
+from ..evals.metrics import ModelScores, quality_score, scores
+from ..evals.scorer import Scorer
 from ..workspace import write_json
 from .registry import ToolContext, tool
 
@@ -32,12 +32,6 @@ class EvaluateArgs(BaseModel):
     max_generate_samples: int = Field(12, ge=0)
     max_new_tokens: int = Field(64, ge=1, le=2048)
     cutoff_len: int = Field(512, ge=16)
-
-
-class ModelScores(BaseModel):
-    perplexity: float
-    rouge_l: float | None = None
-    bleu: float | None = None
 
 
 class EvaluateResult(BaseModel):
@@ -74,85 +68,7 @@ def load_pairs(path: Path) -> list[dict[str, str]]:
     return pairs
 
 
-def quality_score(base: ModelScores, lora: ModelScores) -> int:
-    """0-100: half from the perplexity drop (a halving scores full), half from ROUGE-L (0.4 scores full)."""
-    ppl_part = max(0.0, min(1.0, 2.0 * (1.0 - lora.perplexity / base.perplexity))) if base.perplexity > 0 else 0.0
-    rouge_part = max(0.0, min(1.0, (lora.rouge_l or 0.0) / 0.4))
-    return round(100 * (0.5 * ppl_part + 0.5 * rouge_part))
-
-
-class _Scorer:
-    """A base model (with a LoRA adapter on it, or none when ``adapter_dir`` is None) and its chat template."""
-
-    def __init__(self, model_path: str, adapter_dir: str | None, template_name: str, cutoff_len: int) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from .models import quiet_libraries
-
-        quiet_libraries()
-        import torch
-        from llamafactory.data import get_template_and_fix_tokenizer
-        from llamafactory.hparams import DataArguments
-        from peft import PeftModel
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
-        self.template = get_template_and_fix_tokenizer(self.tokenizer, DataArguments(template=template_name))
-        base = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
-        self.model = (PeftModel.from_pretrained(base, adapter_dir) if adapter_dir else base).eval()
-        self.cutoff_len = cutoff_len
-
-    def encode(self, prompt: str, answer: str) -> tuple[list[int], list[int]]:
-        messages = [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
-        prompt_ids, answer_ids = self.template.encode_oneturn(self.tokenizer, messages)
-        keep_prompt = max(8, self.cutoff_len - len(answer_ids))
-        prompt_ids = prompt_ids[-keep_prompt:]
-        return prompt_ids, answer_ids[: max(1, self.cutoff_len - len(prompt_ids))]
-
-    def nll(self, prompt_ids: list[int], answer_ids: list[int]) -> tuple[float, int]:
-        torch = self.torch
-        ids = torch.tensor([prompt_ids + answer_ids])
-        labels = torch.tensor([[-100] * len(prompt_ids) + answer_ids])
-        with torch.inference_mode():
-            out = self.model(input_ids=ids, labels=labels)
-        n = len(answer_ids)
-        return float(out.loss) * n, n
-
-    def generate(self, prompt_ids: list[int], max_new_tokens: int, temperature: float = 0.0) -> str:
-        """The model's continuation of ``prompt_ids``: greedy by default, sampled when ``temperature`` > 0."""
-        return self.generate_ids(prompt_ids, max_new_tokens, temperature)[0]
-
-    def generate_ids(self, prompt_ids: list[int], max_new_tokens: int,
-                     temperature: float = 0.0) -> tuple[str, int, bool]:
-        """Like :meth:`generate`, also returning how many tokens were generated and whether a stop token ended it."""
-        torch = self.torch
-        stop = [self.tokenizer.eos_token_id] + [self.tokenizer.convert_tokens_to_ids(w) for w in self.template.stop_words]
-        stop = [s for s in stop if s is not None]
-        sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
-        with torch.inference_mode():
-            out = self.model.generate(input_ids=torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long),
-                                      max_new_tokens=max_new_tokens, eos_token_id=stop,
-                                      pad_token_id=self.tokenizer.pad_token_id, **sampling)
-        new_ids = out[0][len(prompt_ids):].tolist()
-        stopped = bool(new_ids) and new_ids[-1] in stop
-        return (self.tokenizer.decode(new_ids, skip_special_tokens=True).strip(), len(new_ids) - int(stopped),
-                stopped or len(new_ids) < max_new_tokens)
-
-
-def _scores(nll_sum: float, n_tok: int, hyps: list[str], refs: list[str]) -> ModelScores:
-    from rouge_score import rouge_scorer
-    import sacrebleu
-
-    ppl = math.exp(nll_sum / max(1, n_tok))
-    if not hyps:
-        return ModelScores(perplexity=round(ppl, 4))
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
-    rouge = sum(scorer.score(r, h)["rougeL"].fmeasure for h, r in zip(hyps, refs)) / len(hyps)
-    bleu = sacrebleu.corpus_bleu(hyps, [refs]).score
-    return ModelScores(perplexity=round(ppl, 4), rouge_l=round(rouge, 4), bleu=round(bleu, 3))
-
-
-@tool("evaluate", tab="test")
+@tool("evaluate", tab="test", primary=True, idempotent=True)
 def evaluate(args: EvaluateArgs, ctx: ToolContext) -> EvaluateResult:
     """Compare the base model and the LoRA on held-out pairs: perplexity, ROUGE-L and BLEU."""
     start = time.monotonic()
@@ -160,7 +76,7 @@ def evaluate(args: EvaluateArgs, ctx: ToolContext) -> EvaluateResult:
     for name in ("adapter_model.safetensors", "adapter_config.json"):
         if not (Path(args.adapter_dir) / name).is_file():
             raise ToolFailure(FailureKind.not_found, f"No {name} in {args.adapter_dir}.", hint="Run train first.")
-    scorer = _Scorer(args.model_path, args.adapter_dir, args.template, args.cutoff_len)
+    scorer = Scorer(args.model_path, args.adapter_dir, args.template, args.cutoff_len)
     ppl_pairs = pairs[: args.max_ppl_samples]
     gen_pairs = pairs[: args.max_generate_samples]
     totals = {"base": [0.0, 0], "lora": [0.0, 0]}
@@ -187,8 +103,8 @@ def evaluate(args: EvaluateArgs, ctx: ToolContext) -> EvaluateResult:
         samples.append({"prompt": pair["prompt"], "reference": pair["answer"], "base": base_out, "lora": lora_out})
         ctx.progress(stage="generation", done=i, total=len(gen_pairs))
     refs = [p["answer"] for p in gen_pairs]
-    base = _scores(*totals["base"], hyps["base"], refs)
-    lora = _scores(*totals["lora"], hyps["lora"], refs)
+    base = scores(*totals["base"], hyps["base"], refs)
+    lora = scores(*totals["lora"], hyps["lora"], refs)
     score = quality_score(base, lora)
     improved = lora.perplexity < base.perplexity
     duration = round(time.monotonic() - start, 2)

@@ -209,7 +209,7 @@ def model_card(model_path: Path) -> dict:
             "params_millions": None, "template": infer_template(model_path.name, cfg.get("model_type", ""))}
 
 
-@tool("prepare_model", tab="train")
+@tool("prepare_model", tab="train", idempotent=True, open_world=True)
 def prepare_model(args: PrepareModelArgs, ctx: ToolContext) -> PrepareModelResult:
     """Make the base model available locally: the embedded tiny model, a local folder, or a Hub id."""
     if args.model == EMBEDDED:

@@ -18,26 +18,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
 
 from ..errors import FailureKind, ToolFailure
+from ..presets import DEFAULT_PRESET, PresetName
+from ..presets import preset
 from ..workspace import write_atomic
 from .registry import ToolContext, tool
 
 ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
-
-PRESETS: dict[str, dict[str, Any]] = {
-    # Minutes on a 2-core CPU with the embedded 135M model.
-    "quick": {"num_train_epochs": 1.0, "lora_rank": 16, "lora_alpha": 32, "learning_rate": 5.0e-4, "cutoff_len": 256},
-    # The spec's recommended settings, for a GPU.
-    "recommended": {"num_train_epochs": 3.0, "lora_rank": 16, "lora_alpha": 32, "learning_rate": 2.0e-4, "cutoff_len": 1024},
-    # A handful of steps to prove the path end to end (tests, smoke runs).
-    "smoke": {"max_steps": 4, "lora_rank": 8, "lora_alpha": 16, "learning_rate": 5.0e-4, "cutoff_len": 128},
-}
-
 
 class TrainArgs(BaseModel):
     model_path: str = Field(description="Local Hugging Face model folder (see prepare_model).")
@@ -46,7 +38,7 @@ class TrainArgs(BaseModel):
     dataset: str = Field(description="Name of the training set in dataset_info.json.")
     output_dir: str = Field(description="Where the adapter, checkpoints and trainer_log.jsonl are written.")
     recipe_path: str = Field(description="Where the LLaMA-Factory YAML recipe is written.")
-    preset: Literal["quick", "recommended", "smoke"] = "quick"
+    preset: PresetName = DEFAULT_PRESET
     num_train_epochs: float | None = Field(None, gt=0)
     max_steps: int | None = Field(None, gt=0)
     cutoff_len: int | None = Field(None, ge=32, le=32768)
@@ -104,11 +96,11 @@ def _cpu_bf16_ok() -> bool:
 
 def build_recipe(args: TrainArgs) -> dict[str, Any]:
     """The LLaMA-Factory config for these arguments (plain keys LLaMA-Factory knows, nothing else)."""
-    preset = dict(PRESETS[args.preset])
+    values = preset(args.preset).values()
     for key in ("num_train_epochs", "max_steps", "cutoff_len", "lora_rank", "lora_alpha", "learning_rate"):
         value = getattr(args, key)
         if value is not None:
-            preset[key] = value
+            values[key] = value
     use_cpu = (not _cuda_available()) if args.use_cpu is None else args.use_cpu
     bf16 = (_cpu_bf16_ok() if use_cpu else True) if args.bf16 is None else args.bf16
     batch = args.batch_size or (1 if use_cpu else 4)
@@ -120,13 +112,13 @@ def build_recipe(args: TrainArgs) -> dict[str, Any]:
         "do_train": True,
         "finetuning_type": "lora",
         "lora_target": "all",
-        "lora_rank": preset["lora_rank"],
-        "lora_alpha": preset["lora_alpha"],
+        "lora_rank": values["lora_rank"],
+        "lora_alpha": values["lora_alpha"],
         "lora_dropout": 0.05,
         "dataset": args.dataset,
         "dataset_dir": args.dataset_dir,
         "template": args.template,
-        "cutoff_len": preset["cutoff_len"],
+        "cutoff_len": values["cutoff_len"],
         "overwrite_cache": True,
         "preprocessing_num_workers": 1,
         "dataloader_num_workers": 0,
@@ -139,7 +131,7 @@ def build_recipe(args: TrainArgs) -> dict[str, Any]:
         "report_to": "none",
         "per_device_train_batch_size": batch,
         "gradient_accumulation_steps": accumulation,
-        "learning_rate": preset["learning_rate"],
+        "learning_rate": values["learning_rate"],
         "lr_scheduler_type": "cosine",
         "warmup_ratio": 0.1,
         "seed": args.seed,
@@ -150,10 +142,10 @@ def build_recipe(args: TrainArgs) -> dict[str, Any]:
     if use_cpu:
         # Small models on a CPU: recomputing activations costs ~10% time and saves memory nobody needs.
         recipe["disable_gradient_checkpointing"] = True
-    if "max_steps" in preset:
-        recipe["max_steps"] = preset["max_steps"]
+    if "max_steps" in values:
+        recipe["max_steps"] = values["max_steps"]
     else:
-        recipe["num_train_epochs"] = preset["num_train_epochs"]
+        recipe["num_train_epochs"] = values["num_train_epochs"]
     recipe.update(args.overrides)
     return recipe
 
@@ -321,7 +313,7 @@ def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: in
             raise
 
 
-@tool("train", tab="train")
+@tool("train", tab="train", primary=True)
 def train(args: TrainArgs, ctx: ToolContext) -> TrainResult:
     """Fine-tune a LoRA adapter with LLaMA-Factory on a prepared dataset (resumes from its last checkpoint)."""
     model_path, dataset_dir = Path(args.model_path), Path(args.dataset_dir)

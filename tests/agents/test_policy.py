@@ -11,18 +11,23 @@ from goose_studio.agents import policy
 from goose_studio.agents.brain import OpenAIBrain
 from goose_studio.agents.guide import build_question, choices_for, parse_answer
 from goose_studio.agents.remedies import (Fix, Remedy, apply_fix, fallbacks, guides, parse_rules, repairs)
-from goose_studio.errors import FailureKind, ToolFailure
+from goose_studio.errors import Failure, FailureKind, ToolFailure
 from goose_studio.events import TABS, EventBus
 from goose_studio.faults import maybe_fail, parse
-from goose_studio.graphs.conductor import DEFAULT_OPTIONS, Conductor
+from goose_studio.graphs.conductor import Conductor
+from goose_studio.options import RunOptions
+from goose_studio.runstore import GuideChoice, Question
 from goose_studio.workspace import Workspace
+
+DEFAULT_OPTIONS = RunOptions(source="/src").model_dump()
 
 CURRENT = {"batch_size": 1, "cutoff_len": 256, "learning_rate": 5e-4, "epochs": 1.0, "max_steps": None}
 
 
-def state(tab: str, kind: str, message: str = "it broke", details: dict | None = None, **extra) -> dict:
-    return {"options": {**DEFAULT_OPTIONS, "source": "/src"},
-            "failure": {"tab": tab, "kind": kind, "message": message, "hint": "", "details": details or {}}, **extra}
+def state(tab: str, kind: str, message: str = "it broke", details: dict | None = None, options: dict | None = None,
+          **extra) -> dict:
+    return {"options": RunOptions.model_validate(options or DEFAULT_OPTIONS),
+            "failure": Failure(tab=tab, kind=kind, message=message, details=details or {}), **extra}
 
 
 def test_the_rules_files_are_valid_and_cover_every_kind_and_tab():
@@ -30,7 +35,7 @@ def test_the_rules_files_are_valid_and_cover_every_kind_and_tab():
     assert set(policy.ROUTES) == set(FailureKind)
     for tab in TABS:
         for kind in FailureKind:
-            failure = {"tab": tab, "kind": kind.value, "message": "", "details": {}}
+            failure = Failure(tab=tab, kind=kind, message="")
             choices = choices_for(failure, {**DEFAULT_OPTIONS, "model": "embedded"}, CURRENT)
             assert choices[-1].id == "retry", (tab, kind)
 
@@ -57,7 +62,8 @@ def test_a_fix_may_change_only_known_options_within_bounds():
     assert apply_fix(Fix(scale={"cutoff_len": 0.5}), opts, CURRENT, None) == {"cutoff_len": 64}  # the floor
     assert apply_fix(Fix(scale={"batch_size": 0.5}), opts, CURRENT, None) == {}  # already 1: no change
     assert apply_fix(Fix(scale={"max_steps": 2.0}), opts, CURRENT, None) == {}  # trained by epochs
-    assert apply_fix(Fix(from_details={"min_pairs": "pairs"}), {"min_pairs": 40}, {}, {"details": {"pairs": 17}}) \
+    assert apply_fix(Fix(from_details={"min_pairs": "pairs"}), {"min_pairs": 40}, {},
+                     Failure(kind="insufficient_data", message="", details={"pairs": 17})) \
         == {"min_pairs": 17}
     with pytest.raises(ValueError):
         apply_fix(Fix(set={"bf16": "yes"}), {}, {}, None)
@@ -125,9 +131,10 @@ def test_the_question_offers_only_choices_that_fit_the_run():
 
 
 def test_answers_are_checked_against_the_offered_choices():
-    q = {"choices": [{"id": "other-source", "label": "x", "param": "source"}, {"id": "retry", "label": "y"}]}
-    assert parse_answer(q, "retry") == {"choice": "retry", "value": None}
-    assert parse_answer(q, "other-source=https://example.invalid/a.git") == \
+    q = Question(run_id="r-1", tab="source", kind="not_found", message="", need="", answer_with="",
+                 choices=[GuideChoice(id="other-source", label="x", param="source"), GuideChoice(id="retry", label="y")])
+    assert parse_answer(q, "retry").model_dump() == {"choice": "retry", "value": None}
+    assert parse_answer(q, "other-source=https://example.invalid/a.git").model_dump() == \
         {"choice": "other-source", "value": "https://example.invalid/a.git"}
     for bad in ("nope", "other-source", "retry=now", ""):
         with pytest.raises(ToolFailure) as err:
@@ -145,15 +152,16 @@ def test_fault_specs_are_parsed_and_counted_in_the_run_folder(tmp_path, monkeypa
     fired = []
     for _ in range(3):
         try:
-            maybe_fail("train", "train", tmp_path)
+            maybe_fail("train", "train", True, tmp_path / "faults.json")
         except ToolFailure as f:
             fired.append(f.kind)
     assert fired == [FailureKind.oom, FailureKind.oom]
     assert json.loads((tmp_path / "faults.json").read_text()) == {"train:oom": 2}
+    maybe_fail("generate_pairs", "prepare", False, tmp_path / "faults.json")  # not the tab's primary tool
     with pytest.raises(ToolFailure) as scenario:
-        maybe_fail("generate_pairs", "prepare", tmp_path)  # a tab target fires at the tab's main tool
+        maybe_fail("generate_pairs", "prepare", True, tmp_path / "faults.json")  # a tab target: its primary tool
     assert scenario.value.kind is FailureKind.insufficient_data and scenario.value.details["pairs"] == 12
-    maybe_fail("clone", "source", tmp_path)  # no fault for this tool
+    maybe_fail("clone", "source", True, tmp_path / "faults.json")  # no fault for this tool
 
 
 def _conductor(tmp_path, brain) -> Conductor:

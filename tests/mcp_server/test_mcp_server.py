@@ -18,12 +18,14 @@ from mcp.shared.exceptions import MCPError
 
 from conftest import free_port, start_mcp_http, stop_process_group, studio_cli, studio_env, write_sample_repo
 from goose_studio.errors import FailureKind, ToolFailure
-from goose_studio.graphs.conductor import DEFAULT_OPTIONS
-from goose_studio.mcp_server import build_server
-from goose_studio.mcp_server.control import LearnArgs
 from goose_studio.events import read_events
+from goose_studio.mcp_server import build_server
+from goose_studio.mcp_server.tools import FAILURE_META
+from goose_studio.options import default
 from goose_studio.runner import execute, start_run
+from goose_studio.runstore import RunStatus, RunStore
 from goose_studio.tools.registry import load_all
+from goose_studio.tools.runs import LearnArgs
 from goose_studio.workspace import Workspace
 
 EXPECTED_TOOLS = {"learn", "run_status", "list_runs", "resume_run", "cancel_run", "list_cores", "chat_with_core",
@@ -44,6 +46,11 @@ def in_memory(ws: Workspace, body) -> object:
     return anyio.run(main)
 
 
+def failure_of(result) -> dict:
+    """The typed failure an error result carries in its _meta."""
+    return result.meta[FAILURE_META]
+
+
 def text_of(result) -> str:
     return "\n".join(c.text for c in result.content if getattr(c, "type", "") == "text")
 
@@ -61,11 +68,12 @@ def stdio_params(home: Path) -> StdioServerParameters:
 def test_tools_are_generated_from_the_registry(ws):
     tools = in_memory(ws, lambda c: c.list_tools())
     by_name = {t.name: t for t in tools.tools}
-    assert len(by_name) <= 15 and set(by_name) == EXPECTED_TOOLS
     registry = load_all()
-    assert set(registry) <= set(by_name)
+    assert EXPECTED_TOOLS <= set(by_name) and set(by_name) == set(registry)
     for name, spec in registry.items():
-        assert by_name[name].input_schema == spec.args_model.model_json_schema(), name
+        published, own = by_name[name].input_schema, spec.args_model.model_json_schema()
+        assert published["properties"] == own["properties"], name
+        assert published.get("required", []) == own.get("required", []), name
         assert by_name[name].output_schema == spec.result_model.model_json_schema(), name
     for tool in tools.tools:
         assert tool.description and "\n" not in tool.description, tool.name
@@ -73,8 +81,8 @@ def test_tools_are_generated_from_the_registry(ws):
     learn = by_name["learn"].input_schema["properties"]
     assert {"source", "preset", "max_steps", "min_pairs", "eval_samples"} <= set(learn)
     assert all(p.get("description") for p in learn.values())
-    assert learn["min_pairs"]["default"] == DEFAULT_OPTIONS["min_pairs"]
-    assert learn["max_pairs"]["default"] == DEFAULT_OPTIONS["max_pairs"]
+    assert learn["min_pairs"]["default"] == default("min_pairs")
+    assert learn["max_pairs"]["default"] == default("max_pairs")
     assert by_name["run_status"].annotations.read_only_hint is True
     assert by_name["train"].annotations.read_only_hint is False
 
@@ -84,7 +92,7 @@ def test_a_tool_failure_is_an_error_result_with_the_guide(ws, tmp_path):
     assert result.is_error is True
     text = text_of(result)
     assert "kind: not_found" in text and "What to do:" in text and "What failed: validate" in text
-    assert result.structured_content["failure"]["kind"] == "not_found"
+    assert result.structured_content is None and failure_of(result)["kind"] == "not_found"
 
 
 def test_invalid_arguments_are_rejected_and_the_server_keeps_serving(ws):
@@ -113,14 +121,15 @@ def test_run_status_of_an_unknown_run_is_an_error(ws):
 
     results = in_memory(ws, body)
     assert all(r.is_error for r in results)
-    assert [r.structured_content["failure"]["kind"] for r in results] == ["not_found", "invalid_input",
-                                                                          "not_found", "not_found"]
+    assert [failure_of(r)["kind"] for r in results] == ["not_found", "invalid_input", "not_found", "not_found"]
+    assert all(r.structured_content is None for r in results)
 
 
 def test_run_status_reports_a_failure_with_its_hint(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "src"), {"preset": "smoke"})
     failure = ToolFailure(FailureKind.insufficient_data, "Only 3 pairs.", hint="Point it at a bigger repository.")
-    ws.update_run(run_id, status="failed", step="prepare", failed_step="prepare", failure=failure.to_dict())
+    RunStore(ws).update(run_id, status=RunStatus.failed, step="prepare", failed_step="prepare",
+                        failure=failure.to_dict())
 
     async def body(client):
         listed = await client.call_tool("list_runs", {"status": "failed"})
@@ -142,7 +151,7 @@ def test_a_run_whose_process_died_is_interrupted(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "src"), {"preset": "smoke"})
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
-    ws.update_run(run_id, status="running", step="train", worker_pid=gone.pid)
+    RunStore(ws).update(run_id, status=RunStatus.running, step="train", worker_pid=gone.pid)
     result = in_memory(ws, lambda c: c.call_tool("run_status", {"run_id": run_id}))
     data = result.structured_content
     assert data["status"] == "interrupted" and data["recorded_status"] == "running"
@@ -151,8 +160,8 @@ def test_a_run_whose_process_died_is_interrupted(ws, tmp_path):
 
 def test_resume_and_cancel_over_mcp_return_at_once(ws, tmp_path):
     failed = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
-    ws.update_run(failed, status="failed", failed_step="source",
-                  failure=ToolFailure(FailureKind.not_found, "gone").to_dict())
+    RunStore(ws).update(failed, status=RunStatus.failed, failed_step="source",
+                        failure=ToolFailure(FailureKind.not_found, "gone").to_dict())
     idle = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
 
     async def body(client):
@@ -179,7 +188,7 @@ def test_resume_and_cancel_over_mcp_return_at_once(ws, tmp_path):
 
 def test_a_guide_question_is_answered_over_mcp(ws, tmp_path):
     run_id = start_run(ws, str(tmp_path / "absent"), {"preset": "smoke"})
-    assert execute(ws, run_id).status == "waiting"
+    assert execute(ws, run_id).status is RunStatus.waiting
 
     async def body(client):
         status = (await client.call_tool("run_status", {"run_id": run_id})).structured_content
@@ -199,7 +208,7 @@ def test_a_guide_question_is_answered_over_mcp(ws, tmp_path):
     assert "other-source=<source>" in status["question"]["guide"]
     for refused in (wrong, needs_value):
         assert refused.is_error is True and "choice" in refused.content[0].text
-    assert ws.read_run(run_id)["question"] is not None  # a refused answer changed nothing
+    assert RunStore(ws).read(run_id).question is not None  # a refused answer changed nothing
     assert answered.is_error is False and answered.structured_content["status"] == "starting"
     assert after["status"] == "waiting"
     events = [e.type for e in read_events(ws.run_dir(run_id) / "events.jsonl")]
@@ -255,7 +264,7 @@ def test_resources_and_prompts(ws, tmp_path):
 
 def test_chat_with_an_unknown_core_is_not_found(ws):
     result = in_memory(ws, lambda c: c.call_tool("chat_with_core", {"prompt": "hi", "core": "nothing-v1"}))
-    assert result.is_error and result.structured_content["failure"]["kind"] == "not_found"
+    assert result.is_error and failure_of(result)["kind"] == "not_found"
 
 
 def test_learn_args_match_the_cli_options():
@@ -287,7 +296,7 @@ def test_stdio_subprocess_lists_tools_and_calls_one(studio_home):
             return tools, runs, missing
 
     tools, runs, missing = anyio.run(main)
-    assert {t.name for t in tools.tools} == EXPECTED_TOOLS
+    assert EXPECTED_TOOLS <= {t.name for t in tools.tools}
     assert runs.is_error is False and runs.structured_content["total"] == 0
     assert missing.is_error is True and "kind: not_found" in text_of(missing)
 
@@ -305,7 +314,7 @@ def test_http_server_on_loopback(studio_home):
             return tools, runs, again
 
         tools, runs, again = anyio.run(main)
-        assert {t.name for t in tools.tools} == EXPECTED_TOOLS
+        assert EXPECTED_TOOLS <= {t.name for t in tools.tools}
         assert runs.is_error is False and runs.structured_content == {"runs": [], "total": 0}
         assert again.is_error is False
         rebinding = httpx2.post(f"http://127.0.0.1:{port}/mcp", headers={"Host": "attacker.example",

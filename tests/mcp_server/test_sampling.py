@@ -18,7 +18,7 @@ from mcp.shared.exceptions import MCPError
 
 from conftest import free_port, start_mcp_http, stop_process_group
 from goose_studio.agents.brain import OpenAIBrain, brain_from_env
-from goose_studio.mcp_server.control import RunStatusArgs
+from goose_studio.tools.runs import RunStatusArgs
 from goose_studio.mcp_server import build_server
 from goose_studio.mcp_server.sampling import SamplingBridge
 from goose_studio.workspace import Workspace

@@ -179,7 +179,7 @@ class IndexCodeResult(BaseModel):
     duration_s: float
 
 
-@tool("index_code", tab="build")
+@tool("index_code", tab="build", primary=True, idempotent=True)
 def index_code(args: IndexCodeArgs, ctx: ToolContext) -> IndexCodeResult:
     """Parse a repository with tree-sitter into a code index of files, imports, classes, functions and methods.
 

@@ -10,9 +10,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from ..models import MODEL_CARD
 from .format import ADAPTER_CONFIG, ADAPTER_WEIGHTS, CHUNK, READ_ERRORS, Manifest
 
-MODEL_CARD_FILE = "goose-model.json"  # written next to base models the studio prepared
+MODEL_CARD_FILE = MODEL_CARD  # written next to base models the studio prepared
 
 
 def read_model_card(folder: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ class ValidateArgs(BaseModel):
                                                     "because the base model is not available locally.")
 
 
-@tool("package", tab="publish")
+@tool("package", tab="publish", primary=True)
 def package(args: PackageArgs, ctx: ToolContext) -> PackageResult:
     """Pack a trained adapter into an Intelligence Core (.gcpkg), validate it, and only then publish it.
 
@@ -30,7 +30,7 @@ def package(args: PackageArgs, ctx: ToolContext) -> PackageResult:
     return build_package(args, cores_dir=ctx.workspace.cores, progress=ctx.progress, model_cache=ctx.workspace.cache)
 
 
-@tool("validate", tab="publish")
+@tool("validate", tab="publish", read_only=True, idempotent=True)
 def validate(args: ValidateArgs, ctx: ToolContext) -> ValidateReport:
     """Check an Intelligence Core: zip integrity, layout, checksums, adapter weights, secrets and a real load.
 

@@ -127,7 +127,7 @@ def dataset_info(name_train: str, name_eval: str) -> dict[str, Any]:
     }
 
 
-@tool("generate_pairs", tab="prepare")
+@tool("generate_pairs", tab="prepare", primary=True, idempotent=True)
 def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsResult:
     """Build instruction/answer training pairs from the code index, split by file into train and eval.
 

@@ -19,7 +19,8 @@ failure kinds), :mod:`.copy` (copying a local folder, tree stats and hashes, pla
 
 from .copy import EXCLUDED_DIRS, content_hash, tree_stats
 from .git import classify_git_failure
-from .locate import normalize_source, redact_url, safe_name
+from ...redact import redact_url
+from .locate import normalize_source, safe_name
 from .tool import CloneArgs, CloneResult, clone
 
 __all__ = [

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ...errors import FailureKind, ToolFailure
-from .locate import URL_USERINFO_RE
+from ...redact import URL_USERINFO_RE
 
 
 # ----------------------------------------------------------------------------------------------------------

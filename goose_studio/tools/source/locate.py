@@ -21,7 +21,6 @@ _SCP_LIKE_RE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)\S+$")
 _SHORTHAND_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$")
 _HOSTED_NO_SCHEME_RE = re.compile(r"^(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)/[^/\s]+/[^/\s]+/?$")
 # the ``user[:password]@`` part of a URL, wherever it appears in a text
-URL_USERINFO_RE = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 
 
 def normalize_source(source: str) -> tuple[SourceKind, str]:
@@ -53,11 +52,6 @@ def normalize_source(source: str) -> tuple[SourceKind, str]:
         repo = repo[:-4] if repo.endswith(".git") else repo
         return "git", f"https://github.com/{owner}/{repo}.git"
     return "local", str(Path(text).expanduser().resolve())
-
-
-def redact_url(url: str) -> str:
-    """The URL without any user:password@ part."""
-    return URL_USERINFO_RE.sub(lambda m: m.group("scheme"), url)
 
 
 def name_from_source(kind: SourceKind, where: str) -> str:

@@ -19,7 +19,8 @@ from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
 from ..registry import ToolContext, tool
 from .copy import content_hash, copy_listing, git_listing, inside, install, new_temp_dir, plain_listing, tree_stats
 from .git import Secrets, classify_git_failure, git_env, git_text, run_git, stderr_tail
-from .locate import SourceKind, name_from_source, normalize_source, redact_url, safe_name
+from ...redact import redact_url
+from .locate import SourceKind, name_from_source, normalize_source, safe_name
 
 SourceType = Literal["git", "local", "local-git"]
 
@@ -238,7 +239,7 @@ _PATHS: dict[SourceKind, Callable[[str, CloneArgs, str, ToolContext, float], Clo
 }
 
 
-@tool("clone", tab="source")
+@tool("clone", tab="source", primary=True, open_world=True)
 def clone(args: CloneArgs, ctx: ToolContext) -> CloneResult:
     """Bring a repository into the workspace: clone a git URL or copy a local folder into repos/<name>.
 

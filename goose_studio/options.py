@@ -1,0 +1,71 @@
+"""A run's options: what the user asked for (``learn``'s arguments) and what repairs, fallbacks and answers
+changed since (``overrides``, which win).
+
+:class:`RunOptions` is the whole set a run reads. The ``learn`` tool's arguments are a user-facing subset of
+it; a field named differently there says which option it sets with :class:`Option` in its annotation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .presets import DEFAULT_PRESET
+
+
+class Option:
+    """Annotation marker: the run option an argument field sets, when the names differ."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def option_name(field_name: str, metadata: list[Any]) -> str:
+    marker = next((m for m in metadata if isinstance(m, Option)), None)
+    return marker.name if marker is not None else field_name
+
+
+class RunOptions(BaseModel):
+    """Everything a run reads. ``None`` means: the preset's (or the machine's) default."""
+
+    model_config = ConfigDict(extra="ignore")  # a run folder from another version may carry other keys
+
+    source: str
+    branch: str | None = None
+    name: str | None = None
+    model: str = "embedded"
+    template: str | None = None
+    preset: str = DEFAULT_PRESET
+    max_steps: int | None = None
+    epochs: float | None = None
+    cutoff_len: int | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    lora_rank: int | None = None
+    bf16: bool | None = None
+    use_cpu: bool | None = None
+    use_unsloth: bool | None = None
+    min_pairs: int = 40
+    max_pairs: int = 240
+    seed: int = 0
+    eval_ppl_samples: int = 64
+    eval_generate_samples: int = 12
+    eval_max_new_tokens: int = 64
+    check_load: bool = True
+    accept_low_quality: bool = False
+    build: bool = True
+
+    def merged(self, overrides: dict[str, Any] | None) -> "RunOptions":
+        """These options with ``overrides`` on top (a change back to ``None`` restores the default)."""
+        if not overrides:
+            return self
+        return RunOptions.model_validate({**self.model_dump(), **overrides})
+
+
+def default(name: str) -> Any:
+    """The default value of run option ``name``."""
+    return RunOptions.model_fields[name].default
+
+
+__all__ = ["Option", "RunOptions", "default", "option_name"]
