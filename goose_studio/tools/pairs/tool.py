@@ -7,6 +7,7 @@ The tool loads the index, builds the :class:`~.repo.Repo`, runs the generator of
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
+from ...secrets import Finding, redact
 from ...workspace import slugify, write_atomic, write_json
 from ..index_models import INDEX_FILENAME, load_index
 from ..registry import ToolContext, tool
@@ -85,6 +87,12 @@ class PairStats(BaseModel):
     train_files: int
     eval_files: int
     stale_files: list[str] = Field(description="Files changed since indexing; used through the index only.")
+    secrets_redacted: int = Field(default=0, description="Secrets replaced by a placeholder in the written pairs.")
+    secrets_pairs: int = Field(default=0, description="Written pairs that had a secret replaced.")
+    secrets_per_kind: dict[str, int] = Field(default_factory=dict, description="Secrets redacted, per kind.")
+    secrets_per_file: dict[str, list[str]] = Field(
+        default_factory=dict, description="The kinds of secrets redacted, per source file (never the values)."
+    )
 
 
 class GeneratePairsResult(BaseModel):
@@ -111,6 +119,33 @@ def _record(p: Pair) -> dict[str, str]:
         "output": p.output,
         "source": p.source,
     }
+
+
+def redact_pairs(pairs: list[Pair]) -> tuple[list[Pair], dict[int, list[Finding]]]:
+    """The pairs with every secret in their texts replaced by a placeholder, and the findings per new pair."""
+    out: list[Pair] = []
+    found: dict[int, list[Finding]] = {}
+    for p in pairs:
+        instruction, output = redact(p.instruction, where=p.source), redact(p.output, where=p.source)
+        if instruction.findings or output.findings:
+            p = dataclasses.replace(p, instruction=instruction.text, output=output.text)
+            found[id(p)] = instruction.findings + output.findings
+        out.append(p)
+    return out, found
+
+
+def secret_stats(chosen: list[Pair], found: dict[int, list[Finding]]) -> dict[str, Any]:
+    """The ``secrets_*`` fields of :class:`PairStats` for the written pairs: counts, kinds and files."""
+    per_kind: dict[str, int] = {}
+    per_file: dict[str, set[str]] = {}
+    hit = [found[id(p)] for p in chosen if id(p) in found]
+    for p in chosen:
+        for f in found.get(id(p), []):
+            per_kind[f.kind] = per_kind.get(f.kind, 0) + 1
+            per_file.setdefault(p.group or p.source.rpartition(":")[0] or p.source, set()).add(f.kind)
+    return {"secrets_redacted": sum(len(h) for h in hit), "secrets_pairs": len(hit),
+            "secrets_per_kind": dict(sorted(per_kind.items())),
+            "secrets_per_file": {k: sorted(v) for k, v in sorted(per_file.items())}}
 
 
 def _jsonl(pairs: list[Pair]) -> str:
@@ -157,6 +192,7 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         candidates += made
         ctx.progress(stage="generate", category=category, candidates=len(made))
 
+    candidates, secrets_found = redact_pairs(candidates)
     unique, removed = dedup_pairs(candidates)
     ctx.progress(stage="dedup", kept=len(unique), removed=removed)
     train_pool, held_pool, split_by = split_pairs(unique, args.held_out_ratio, args.seed)
@@ -218,6 +254,7 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         train_files=len(train_groups),
         eval_files=len(eval_groups),
         stale_files=sorted(repo.stale),
+        **secret_stats(chosen, secrets_found),
     )
 
     base = slugify(name, "repo").replace("-", "_")
