@@ -15,7 +15,10 @@ import os
 import statistics
 import tempfile
 import time
+import types
+import typing
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -29,6 +32,24 @@ from goose_studio.workspace import Workspace
 
 RESULTS: dict[str, BaseModel] = {}
 
+def _minimal(model: type[BaseModel], /, **given: Any) -> BaseModel:
+    """A valid instance of ``model``: ``given`` values, defaults, and a plain value for each required field."""
+    def value(annotation: Any) -> Any:
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin is typing.Literal:
+            return args[0]
+        if origin in (typing.Union, types.UnionType):
+            return value(next(a for a in args if a is not type(None)))
+        if origin in (list, dict, set, tuple):
+            return origin()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return _minimal(annotation)
+        return {int: 1, float: 1.0, str: "x", bool: True}.get(annotation, "x")
+
+    data = {name: value(f.annotation) for name, f in model.model_fields.items() if f.is_required()}
+    return model.model_validate({**data, **given})
+
+
 def _results() -> dict[str, BaseModel]:
     """A ready result for each tab, as its tool (and the Step agent) would return it."""
     from goose_studio.graphs.state import BuildStep, EvalStep, TrainStep
@@ -40,32 +61,13 @@ def _results() -> dict[str, BaseModel]:
     from goose_studio.tools.source import CloneResult
     from goose_studio.tools.train import TrainResult
 
-    stats = {"per_category": {}, "per_category_train": {}, "per_category_eval": {}, "candidates": 2,
-             "dedup_removed": 0, "capped_removed": 0, "avg_tokens": 10.0, "max_tokens": 10, "long_pairs": 0,
-             "token_counter": "chars/4", "train_tokens": 10, "est_train_minutes": 0.1, "epochs": 1.0,
-             "seconds_per_1k_tokens": 10.0, "quality_score": 50, "split_by": "file", "files_indexed": 1,
-             "files_used": 1, "train_files": 1, "eval_files": 1}
-    stats = {k: v for k, v in stats.items() if k in GeneratePairsResult.model_fields["stats"].annotation.model_fields}
-    return {
-        "source": CloneResult(repo_path="x", name="x", source="x", source_type="local", commit="0" * 40, files=1,
-                              bytes=1, duration_s=0.0),
-        "build": BuildStep(index=IndexCodeResult(index_path="x", files=1, symbols=1, languages={}, skipped=[],
-                                                 skipped_total=0, tests_excluded=0, files_with_parse_errors=0,
-                                                 reparsed=0, cached=1, duration_s=0.0), reason="none"),
-        "prepare": GeneratePairsResult(dataset_dir="x", train_file="x", eval_file="x", dataset_info_path="x",
-                                       stats_path="x", dataset_name_train="t", dataset_name_eval="e", train_pairs=1,
-                                       eval_pairs=1, stats=stats),
-        "train": TrainStep(model=PrepareModelResult(model_path="x", model_id="x", template="x", model_hash="0",
-                                                    params_millions=1.0, source="x"),
-                           trained=TrainResult(adapter_dir="x", recipe_path="x", trainer_log="x", steps=1, total_steps=1,
-                                               final_loss=1.0, first_loss=2.0, duration_s=0.0, device="cpu",
-                                               log_path="x")),
-        "test": EvalStep(scores=EvaluateResult(results_path="x", base={"perplexity": 2.0}, lora={"perplexity": 1.0},
-                                               n_perplexity=1, n_generate=0, improved=True, quality_score=50,
-                                               duration_s=0.0), adapter_dir="x"),
-        "publish": PackageResult(path="x", size_bytes=1, sha256="0", version=1,
-                                 validation={"ok": True, "path": "x"}),
-    }
+    scores = _minimal(EvaluateResult, base={"perplexity": 2.0}, lora={"perplexity": 1.0}, improved=True)
+    return {"source": _minimal(CloneResult, source_type="local"),
+            "build": _minimal(BuildStep, index=_minimal(IndexCodeResult)),
+            "prepare": _minimal(GeneratePairsResult),
+            "train": _minimal(TrainStep, model=_minimal(PrepareModelResult), trained=_minimal(TrainResult)),
+            "test": _minimal(EvalStep, scores=scores),
+            "publish": _minimal(PackageResult)}
 
 
 class Bare(Conductor):
