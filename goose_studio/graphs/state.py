@@ -22,6 +22,7 @@ from ..errors import Failure
 from ..options import RunOptions
 from ..runstore import Question
 from ..tools.code_index import IndexCodeResult
+from ..tools.build.builder import BuildReport
 from ..tools.evaluate import EvaluateResult
 from ..tools.models import PrepareModelResult
 from ..tools.package import PackageResult
@@ -31,11 +32,12 @@ from ..tools.train import TrainResult
 
 
 class BuildStep(BaseModel):
-    """BUILD: the code index, and whether (and why not) the app itself was built."""
+    """BUILD: the code index, and whether (and why not) the app itself was built, run and explored."""
 
     index: IndexCodeResult
     skipped: bool = True
     reason: str | None = None
+    report: BuildReport | None = None  # the build_app report (None when the app was not looked at)
 
 
 class TrainStep(BaseModel):

@@ -14,14 +14,16 @@ from ...workspace import RunPaths
 from ..state import RunState
 from ...tools.package import PackageArgs
 from ..state import read_yaml
+from .build import build_engine, build_repairs
 
 
 def body(state: RunState, opts: RunOptions, ctx: ToolContext, paths: RunPaths) -> BaseModel:
     src, tr, ev, data = state["source"], state["train"], state["test"], state["prepare"]
     trained, model = tr.trained, tr.model
     recipe = read_yaml(Path(trained.recipe_path))
-    taken = [h.model_dump(mode="json", exclude_none=True) for h in state.get("history") or []
-             if h.agent in ("repair", "fallback", "guide")]
+    taken = build_repairs(state["build"]) + [h.model_dump(mode="json", exclude_none=True)
+                                             for h in state.get("history") or []
+                                             if h.agent in ("repair", "fallback", "guide")]
     return call_tool("package", PackageArgs(
         adapter_dir=trained.adapter_dir, recipe_path=trained.recipe_path, training_log_path=trained.trainer_log,
         eval_results_path=ev.scores.results_path, dataset_dir=data.dataset_dir, name=opts.name or src.name,
@@ -31,7 +33,7 @@ def body(state: RunState, opts: RunOptions, ctx: ToolContext, paths: RunPaths) -
         method="lora", quality_score=ev.scores.quality_score,
         training={"epochs": recipe.get("num_train_epochs"), "max_steps": recipe.get("max_steps"),
                   "steps": trained.steps, "final_loss": trained.final_loss, "duration_sec": trained.duration_s,
-                  "trained_on": trained.device, "build_engine": "none (code-only)",
+                  "trained_on": trained.device, "build_engine": build_engine(state["build"]),
                   "accepted_low_quality": ev.accepted_low_quality},
         fallbacks=taken, check_load=opts.check_load), ctx)
 
