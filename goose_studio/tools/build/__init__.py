@@ -2,3 +2,4 @@
 
 from . import plan  # noqa: F401  (registers the plan tool)
 from . import builder  # noqa: F401  (registers the build_app tool)
+from . import explore  # noqa: F401  (registers the explore_ui tool)
