@@ -1,85 +1,34 @@
 """Secrets out of what a sandboxed program prints, before any of it reaches a log file or the studio.
 
-:func:`redact` replaces, in a piece of text, every match of the well-known token formats of
-:data:`goose_studio.tools.package.secrets.SECRET_PATTERNS` (AWS, GitHub, OpenAI, Hugging Face, Slack…),
-private key blocks, the ``user:password@`` part of URLs, the value of a credential-like assignment
-(``API_KEY=…``, ``"password": "…"``) and any long high-entropy value assigned to a name, and any exact
-value the caller names (the secrets it passed in the environment). :class:`LogSink` reads a program's
-output pipe line by line in a thread, redacts each line, appends it to the log file and keeps a tail in
-memory (the file stops at ``max_bytes``); it also notes lines that show a write refused by a read-only
-mount.
+:func:`redact` replaces, in a piece of text, every secret the studio's detector finds
+(:func:`goose_studio.secrets.redact`: token formats, private key blocks, the ``user:password@`` part of
+URLs, credential-like and high-entropy assignments) and any exact value the caller names (the secrets it
+passed in the environment) by ``[REDACTED]``. :class:`LogSink` reads a program's output pipe line by line
+in a thread, redacts each line, appends it to the log file and keeps a tail in memory (the file stops at
+``max_bytes``); a private key printed over several lines is masked from its ``BEGIN`` line to its ``END``
+line. It also notes lines that show a write refused by a read-only mount.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import threading
 from collections import deque
 from pathlib import Path
 from typing import IO, Iterable
 
-from goose_studio.redact import URL_USERINFO_RE
-from goose_studio.tools.package.secrets import SECRET_PATTERNS, is_placeholder
+from goose_studio import secrets
+from goose_studio.secrets.contexts import KEY_BEGIN, KEY_END
+from goose_studio.secrets.values import is_placeholder, is_secret_name, looks_random
 
 MASK = "[REDACTED]"
-_KEY_BLOCK = re.compile(
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)",
-    re.S,
-)
-_KEY_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-# NAME=value, NAME: value, "name": "value" — the name is a word of at most 60 characters.
-_ASSIGNMENT = re.compile(
-    r"""(?P<name>[A-Za-z_][\w.-]{0,60})["']?[ \t]{0,4}(?:=|:)[ \t]{0,4}(?P<q>["']?)(?P<value>[^\s"',;]{8,})(?P=q)"""
-)
-_SECRET_NAME = re.compile(
-    r"(?i)pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth"
-)
-_ENTROPY_MIN_LEN = 20
-_ENTROPY_BITS = 3.5
 READ_ONLY_MARKERS = ("Read-only file system", "EROFS")
 MAX_LINE = 64 * 1024
 MAX_LOG_BYTES = 64 * 1024 * 1024
 
 
-def entropy(text: str) -> float:
-    """Shannon entropy of ``text`` in bits per character."""
-    if not text:
-        return 0.0
-    counts: dict[str, int] = {}
-    for ch in text:
-        counts[ch] = counts.get(ch, 0) + 1
-    n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def _looks_random(value: str) -> bool:
-    if len(value) < _ENTROPY_MIN_LEN or "/" in value.strip("/") and value.count("/") > 2:
-        return False
-    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
-    return classes >= 2 and entropy(value) >= _ENTROPY_BITS
-
-
-def _assignment(match: re.Match[str]) -> str:
-    value = match.group("value")
-    if is_placeholder(value):
-        return match.group(0)
-    if _SECRET_NAME.search(match.group("name")) or _looks_random(value):
-        start = match.start("value") - match.start(0)
-        return match.group(0)[:start] + MASK + match.group(0)[start + len(value):]
-    return match.group(0)
-
-
 def redact(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` with every secret-looking part replaced by ``[REDACTED]``."""
-    for value in sorted({k for k in known if k and len(k) >= 6}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    text = _KEY_BLOCK.sub(MASK, text)
-    for _name, pattern in SECRET_PATTERNS:
-        text = pattern.sub(MASK, text)
-    text = URL_USERINFO_RE.sub(lambda m: m.group("scheme") + MASK + "@", text)
-    return _ASSIGNMENT.sub(_assignment, text)
+    """``text`` with every secret-looking part, and every value in ``known``, replaced by ``[REDACTED]``."""
+    return secrets.redact(text, known=known, mask=lambda _finding: MASK).text
 
 
 class LogSink:
@@ -126,12 +75,12 @@ class LogSink:
             if any(m in line for m in READ_ONLY_MARKERS):
                 self.read_only_hits += 1
             if self._in_key:
-                if _KEY_END.search(line):
+                if KEY_END.search(line):
                     self._in_key = False
                 line = MASK
-            elif _KEY_BEGIN.search(line) and not _KEY_END.search(line):
+            elif KEY_BEGIN.search(line) and not KEY_END.search(line):
                 self._in_key = True
-                line = _KEY_BEGIN.split(line, 1)[0] + MASK
+                line = KEY_BEGIN.split(line, 1)[0] + MASK
             else:
                 line = redact(line, self.known)
             self.lines += 1
@@ -170,4 +119,4 @@ class LogSink:
 def secret_values(env: dict[str, str]) -> list[str]:
     """The values in ``env`` that are secrets by their name (``*_TOKEN``, ``PASSWORD``…) or their look."""
     return [v for k, v in env.items()
-            if v and len(v) >= 6 and not is_placeholder(v) and (_SECRET_NAME.search(k) or _looks_random(v))]
+            if v and len(v) >= 6 and not is_placeholder(v) and (is_secret_name(k) or looks_random(v))]

@@ -1,50 +1,53 @@
 """Scanning a text for secrets and replacing them.
 
-Every rule yields candidate spans ``(start, end, kind, rank)``; overlapping spans are merged into one
-finding whose kind is that of its best-ranked rule (a known token format before a URL credential before
-a credential assignment). :func:`redact` replaces each merged span by :func:`~.findings.placeholder`.
+The rules run in turn over the whole text: values the caller names (``known``), private key blocks, the
+studio's token formats (:mod:`.tokens`), the ``detect-secrets`` plugins (:mod:`.plugins`), credentials in
+URLs and headers (:mod:`.contexts`) and assignments (:mod:`.assignments`). Each yields spans; overlapping
+spans are merged into one finding whose kind is that of its best-ranked rule, in that order. :func:`redact`
+replaces each merged span by a placeholder (``<REDACTED:kind>`` unless the caller gives its own mask).
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from typing import Callable, Iterable, Iterator
 
+from .assignments import assignment_spans
+from .contexts import header_spans, key_block_spans, url_credential_spans
 from .findings import Finding, Redacted, placeholder, preview
+from .plugins import plugin_spans
+from .tokens import token_spans
 
 Span = tuple[int, int, str, int]
-
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("aws_access_key_id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
-    ("github_fine_grained_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
-    ("openai_api_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}")),
-    ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-)
-_KEY_BLOCK = re.compile(
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)",
-    re.S,
-)
+MIN_KNOWN = 6
 
 
-def _spans(text: str, known: Iterable[str]) -> Iterator[Span]:
-    for value in {k for k in known if k and len(k) >= 6}:
+def _spans(text: str, where: str, known: Iterable[str]) -> Iterator[Span]:
+    for value in {k for k in known if k and len(k) >= MIN_KNOWN}:
         start = text.find(value)
         while start >= 0:
             yield start, start + len(value), "known_value", 0
             start = text.find(value, start + len(value))
-    for m in _KEY_BLOCK.finditer(text):
-        yield m.start(), m.end(), "private_key", 0
-    for kind, pattern in _TOKENS:
-        for m in pattern.finditer(text):
-            yield m.start(), m.end(), kind, 1
+    if "PRIVATE KEY" in text or "PuTTY-User-Key-File-" in text:
+        for start, end in key_block_spans(text):
+            yield start, end, "private_key", 0
+    lower = text.lower()
+    for start, end, kind in token_spans(text, lower):
+        yield start, end, kind, 1
+    for start, end, kind in plugin_spans(text, lower):
+        yield start, end, kind, 2
+    if "://" in text:
+        for start, end in url_credential_spans(text):
+            yield start, end, "url_credentials", 3
+    for start, end, kind in header_spans(text, lower):
+        yield start, end, kind, 3
+    for start, end, kind in assignment_spans(text, lower, where):
+        yield start, end, kind, 4
 
 
 def _merge(spans: Iterable[Span]) -> list[Span]:
     merged: list[Span] = []
-    for start, end, kind, rank in sorted(spans):
+    for start, end, kind, rank in sorted(spans, key=lambda s: (s[0], s[3], -s[1])):
         if merged and start < merged[-1][1]:
             s, e, k, r = merged[-1]
             merged[-1] = (s, max(e, end), k if r <= rank else kind, min(r, rank))
@@ -54,19 +57,29 @@ def _merge(spans: Iterable[Span]) -> list[Span]:
 
 
 def _findings(text: str, spans: list[Span], where: str) -> list[Finding]:
-    newlines = [m.start() for m in re.finditer("\n", text)] if spans else []
-    return [Finding(kind, bisect.bisect_left(newlines, start) + 1, start, end, preview(text[start:end]), where)
-            for start, end, kind, _rank in spans]
+    lines = [i for i, ch in enumerate(text) if ch == "\n"] if len(spans) > 8 else None
+    found: list[Finding] = []
+    for start, end, kind, _rank in spans:
+        line = bisect.bisect_left(lines, start) + 1 if lines is not None else text.count("\n", 0, start) + 1
+        found.append(Finding(kind, line, start, end, preview(text[start:end]), where))
+    return found
 
 
 def scan(text: str, where: str = "", known: Iterable[str] = ()) -> list[Finding]:
-    """The secrets in ``text``, in order; ``where`` labels the findings (a file path, a field name)."""
-    return _findings(text, _merge(_spans(text, known)), where)
+    """The secrets in ``text``, in order of position.
+
+    ``where`` labels the findings (a file path, maybe with ``:lines``) and tells configuration files, whose
+    unquoted values are literal, from code. ``known`` are exact values that are secrets wherever they appear
+    (the ones a caller put in an environment).
+    """
+    if not text:
+        return []
+    return _findings(text, _merge(_spans(text, where, known)), where)
 
 
 def redact(text: str, where: str = "", known: Iterable[str] = (),
            mask: Callable[[Finding], str] | None = None) -> Redacted:
-    """``text`` with every secret replaced by ``mask(finding)`` (default ``<REDACTED:kind>``)."""
+    """``text`` with every secret :func:`scan` finds replaced by ``mask(finding)`` (default ``<REDACTED:kind>``)."""
     findings = scan(text, where, known)
     if not findings:
         return Redacted(text, [])

@@ -1,4 +1,5 @@
-"""Finding secret-looking strings in text: known token formats and credential assignments, not placeholders."""
+"""Finding secret-looking strings in text: known token formats and credential assignments, not placeholders,
+through the studio's one detector."""
 
 from __future__ import annotations
 
@@ -45,11 +46,14 @@ def test_secret_patterns_ignore_ordinary_text(text):
     assert pkg.find_secrets(text) == []
 
 
-def test_secrets_module_imports_nothing_of_the_studio():
+def test_secrets_module_uses_only_the_studio_detector():
     tree = ast.parse(Path(secrets.__file__).read_text(encoding="utf-8"))
-    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
-    imported += [n.module or "" for n in ast.walk(tree)
-                 if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("goose_studio")]
-    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
-                 if a.name.startswith("goose_studio")]
-    assert imported == []
+    imported = [("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert sorted(set(imported) - {"__future__"}) == ["...secrets", "...secrets.values"]
+
+
+def test_findings_are_previews_not_values():
+    token = "ghp_" + "Zq9" * 12
+    [(kind, shown)] = pkg.find_secrets(f"token = '{token}'")
+    assert kind == "github_token" and token not in shown and shown.endswith(f"({len(token)} chars)")
