@@ -117,7 +117,8 @@ def check_cuda_gpu() -> Check:
 
 
 def check_docker() -> Check:
-    fix = "Install Docker / start the engine; builds fall back to code-only."
+    fix = ("Optional: start a Docker engine to sandbox builds in containers and use the Dockerfile fallback; "
+           "bubblewrap sandboxes builds without it (with neither, runs are code-only).")
     try:
         import docker
     except ImportError:
@@ -151,9 +152,29 @@ def _binary_check(name: str, candidates: tuple[str, ...], purpose: str, fix: str
 
 def check_nixpacks() -> Check:
     return _binary_check(
-        "nixpacks", ("nixpacks",), "builds a project's image without a Dockerfile",
-        "Install nixpacks (https://nixpacks.com/docs/install); builds fall back to code-only.",
+        "nixpacks", ("nixpacks",), "plans a project's build; the studio's own nixpacks rules plan without it",
+        "Optional: install nixpacks (https://nixpacks.com/docs/install) to plan with the real binary.",
     )
+
+
+def check_railpack() -> Check:
+    return _binary_check(
+        "railpack", ("railpack",), "plans builds the way Railway's current builder does",
+        "Optional: install railpack (https://railpack.com); without it the studio's own railpack rules plan.",
+    )
+
+
+def check_playwright() -> Check:
+    """Playwright's Python package, found without importing it (the UI explorer drives Chromium with it)."""
+    if importlib.util.find_spec("playwright") is None:
+        return Check(name="playwright", ok=False, required=False,
+                     detail="the playwright package is not installed (the UI explorer needs it)",
+                     fix=f"{SETUP_FIX} (installs playwright); pages of built apps are not explored until then")
+    try:
+        version = importlib.metadata.version("playwright")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown version"
+    return Check(name="playwright", ok=True, required=False, detail=f"playwright {version} (explores built apps)")
 
 
 def check_chromium() -> Check:
@@ -266,7 +287,9 @@ CHECKS: tuple[tuple[str, Callable[[], Check]], ...] = (
     ("cuda_gpu", check_cuda_gpu),
     ("docker", check_docker),
     ("nixpacks", check_nixpacks),
+    ("railpack", check_railpack),
     ("chromium", check_chromium),
+    ("playwright", check_playwright),
     ("bubblewrap", check_bubblewrap),
     ("git", check_git),
     ("llamafactory", check_llamafactory),

@@ -11,7 +11,8 @@ from goose_studio import doctor
 from goose_studio.doctor import Check, run_checks, summary
 
 EXPECTED = {
-    "python", "torch", "cuda_gpu", "docker", "nixpacks", "chromium", "bubblewrap", "git", "llamafactory",
+    "python", "torch", "cuda_gpu", "docker", "nixpacks", "railpack", "chromium", "playwright", "bubblewrap", "git",
+    "llamafactory",
     "embedded_model", "disk", "llm_endpoint",
 }
 
