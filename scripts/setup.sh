@@ -45,6 +45,22 @@ fi
 echo "==> installing goose-studio"
 quiet $PIP install -q -e ".[dev]"
 
+# BUILD runs a project's code only in a bubblewrap sandbox and explores the running app with Debian's
+# Chromium (driven by the playwright package installed above). Without them runs are code-only.
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing ${need[*]} (Debian packages BUILD uses)"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
+      echo "==> could not install ${need[*]}; install them (apt-get install ${need[*]}) to build and run projects"
+  else
+    echo "==> to build and run projects, install: sudo apt-get install ${need[*]} (until then runs are code-only)"
+  fi
+fi
+
 # The next two install with --no-deps, after everything else: LLaMA-Factory's declared requirements include
 # GPU and web-UI packages (torchvision, gradio, modelscope) that text training on CPU does not use, and pip
 # would report each of them as a conflict whenever a later install touches a package LLaMA-Factory uses.
