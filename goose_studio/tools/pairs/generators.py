@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Literal
 
-from . import architecture, debug, explain, generate, testing, uiux
+from . import architecture, debug, explain, exploration, generate, testing, uiux
 from .repo import Pair, Repo
 
 PairGenerator = Callable[[Repo, set[str]], Iterable[Pair]]
@@ -20,7 +20,7 @@ GENERATORS: dict[str, PairGenerator] = {
     "debug": debug.pairs,
     "architecture": architecture.pairs,
     "testing": testing.pairs,
-    "uiux": uiux.pairs,
+    "uiux": exploration.with_pages(uiux.pairs),  # components in the code, then the running app's pages
 }
 
 CATEGORIES: tuple[str, ...] = tuple(GENERATORS)

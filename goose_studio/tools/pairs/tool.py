@@ -20,6 +20,7 @@ from ...secrets import Finding, redact
 from ...workspace import slugify, write_atomic, write_json
 from ..index_models import INDEX_FILENAME, load_index
 from ..registry import ToolContext, tool
+from .exploration import load_exploration
 from .generators import CATEGORIES, GENERATORS, CategoryName
 from .repo import Pair, Repo
 from .select import cap_pairs, dedup_pairs, priority, split_pairs
@@ -56,6 +57,10 @@ class GeneratePairsArgs(BaseModel):
     epochs: float = Field(default=3.0, gt=0, description="Epochs assumed by est_train_minutes.")
     seconds_per_1k_tokens: float = Field(
         default=10.0, gt=0, description="Training seconds per 1,000 tokens assumed by est_train_minutes."
+    )
+    exploration_report: str | None = Field(
+        default=None, description="The running app's exploration-report.json (explore_ui), or its folder: its "
+        "pages, forms, routes and issues become uiux pairs."
     )
 
     @model_validator(mode="after")
@@ -180,6 +185,7 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
     ctx.progress(stage="index", files=len(index.files))
 
     repo = Repo(index, repo_root, name, args.max_answer_chars, args.max_code_lines)
+    repo.exploration = load_exploration(args.exploration_report) if args.exploration_report else None
     requested = [c for c in CATEGORIES if c in set(args.categories)]
     per_category_limit = max(4 * args.max_pairs, 2000)
     candidates: list[Pair] = []
