@@ -12,15 +12,19 @@ from ...workspace import RunPaths
 from ..state import RunState
 from ...presets import preset
 from ...tools.pairs import GeneratePairsArgs
+from .build import exploration_report
 
 
 def body(state: RunState, opts: RunOptions, ctx: ToolContext, paths: RunPaths) -> BaseModel:
     src = state["source"]
     epochs = opts.epochs or preset(opts.preset).values().get("num_train_epochs", 1.0)
+    explored = exploration_report(state["build"])  # BUILD's look at the running app: UI/UX pairs
+    extra = {"exploration_report": explored} if explored and "exploration_report" in GeneratePairsArgs.model_fields \
+        else {}
     return call_tool("generate_pairs", GeneratePairsArgs(
         repo_path=src.repo_path, index_path=state["build"].index.index_path, out_dir=str(paths.dataset_dir),
         repo_name=src.name, seed=opts.seed, min_pairs=opts.min_pairs, max_pairs=max(opts.max_pairs, opts.min_pairs),
-        epochs=epochs), ctx)
+        epochs=epochs, **extra), ctx)
 
 
 def summary(result: Any) -> dict[str, Any]:

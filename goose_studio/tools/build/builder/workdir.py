@@ -38,6 +38,12 @@ root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      **{ext: kind + "; charset=utf-8" for ext, kind in (
+                          (".html", "text/html"), (".htm", "text/html"), (".css", "text/css"),
+                          (".js", "text/javascript"), (".mjs", "text/javascript"), (".json", "application/json"),
+                          (".svg", "image/svg+xml"), (".txt", "text/plain"))}}
+
     def send_head(self):
         path = self.translate_path(self.path)
         last = self.path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
