@@ -110,3 +110,16 @@ def test_repairs_read_as_agent_actions():
                                         "label": "c", "diagnosis": "d",
                                         "changes": {"outcome": "applied", "asked": 1, "used": 2}}
     assert BuildReport(source_dir="/x", status="code-only").exploration.explored is False
+
+
+def test_a_running_app_is_explored_page_by_page_with_screenshots(bwrap_ready, ctx, tmp_path):
+    src = write_app(tmp_path / "pages", {
+        "index.html": "<title>Start</title><h1>Start page</h1><a href='second.html'>Second</a>",
+        "second.html": "<title>Second</title><p>The second page.</p>"})
+    report = build(ctx, src, explore=True, max_pages=4, screenshots_dir=str(tmp_path / "shots"))
+    assert report.status == "ran" and report.exploration.explored, report.exploration.reason
+    pages = {p.path: p for p in report.exploration.pages}
+    assert pages["/"].title == "Start" and "Start page" in pages["/"].text and pages["/"].status == 200
+    assert "/second.html" in pages
+    assert all(Path(p.screenshot).stat().st_size > 0 for p in pages.values())
+    assert Path(report.exploration.report_path).parent == tmp_path / "shots"
