@@ -112,3 +112,32 @@ def test_listening_sockets_are_read_from_a_socket_table():
              "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000\n"
              "   1: 0100007F:1F91 0100007F:9C40 01 00000000:00000000\n")
     assert parse_listening(table) == {8080}
+
+
+class FakeImages:
+    def __init__(self) -> None:
+        self.built: list[dict] = []
+
+    def build(self, **kwargs):
+        self.built.append(kwargs)
+
+    def get(self, tag):
+        return type("Image", (), {"attrs": {"Config": {"Entrypoint": ["node"], "Cmd": ["server.js"],
+                                                       "WorkingDir": "/srv/site"}}})()
+
+
+def test_the_image_is_built_from_the_build_folder_and_started_as_its_dockerfile_says(tmp_path):
+    from goose_studio.tools.build.builder.docker_run import image_command
+    from goose_studio.tools.build.builder.report import DockerfileReport
+
+    client = type("Client", (), {"images": FakeImages()})()
+    assert dockerfile.build_image(client, tmp_path, "Dockerfile.goose-studio", "goose-studio-build/x:latest") == \
+        "goose-studio-build/x:latest"
+    assert client.images.built == [{"path": str(tmp_path), "dockerfile": "Dockerfile.goose-studio",
+                                    "tag": "goose-studio-build/x:latest", "rm": True, "forcerm": True, "pull": False}]
+    steps = adapt(planned(write_app(tmp_path / "s", {"index.html": "<h1>x</h1>"})), tmp_path / "s", shim_dir="/b",
+                  static_server="/app/.goose-studio/serve_static.py")
+    own = DockerfileReport(path=str(tmp_path / "Dockerfile"), origin="existing")
+    made = DockerfileReport(path=str(tmp_path / "Dockerfile.goose-studio"), origin="generated")
+    assert image_command(client, "t", own, steps) == "cd /srv/site && exec node server.js"
+    assert image_command(client, "t", made, steps) == "cd /srv/app && python3 /srv/app/.goose-studio/serve_static.py ."
