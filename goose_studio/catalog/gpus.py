@@ -8,7 +8,7 @@ training (a few milliseconds); each call opens and closes NVML.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,9 @@ class GpuStatus(BaseModel):
     gpus: list[GpuInfo] = Field(default_factory=list)
     driver: str | None = None
     cuda: str | None = Field(None, description="Highest CUDA version the driver supports, e.g. '12.4'.")
-    reason: str | None = Field(None, description="Why the list is empty (no driver, no GPU, an NVML error).")
+    reason: str | None = Field(None, description="Why the list is empty, for people.")
+    cause: Literal["not_installed", "no_driver", "no_gpu", "nvml_error"] | None = Field(
+        None, description="Why the list is empty, for code.")
 
     @property
     def best(self) -> GpuInfo | None:
@@ -61,13 +63,13 @@ def gpu_status() -> GpuStatus:
     try:
         import pynvml
     except ImportError:
-        return GpuStatus(reason="nvidia-ml-py is not installed, so GPUs cannot be listed")
+        return GpuStatus(cause="not_installed", reason="nvidia-ml-py is not installed, so GPUs cannot be listed")
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError_LibraryNotFound:
-        return GpuStatus(reason="no NVIDIA driver on this machine (the NVML library is not found)")
+        return GpuStatus(cause="no_driver", reason="no NVIDIA driver on this machine (the NVML library is not found)")
     except pynvml.NVMLError as exc:
-        return GpuStatus(reason=f"NVML could not start: {_text(exc)}")
+        return GpuStatus(cause="nvml_error", reason=f"NVML could not start: {_text(exc)}")
     try:
         driver = _text(pynvml.nvmlSystemGetDriverVersion())
         cuda = _cuda_version(_maybe(pynvml.nvmlSystemGetCudaDriverVersion))
@@ -85,12 +87,12 @@ def gpu_status() -> GpuStatus:
                 memory_utilization_percent=None if rates is None else int(rates.memory),
                 temperature_c=None if temperature is None else int(temperature)))
     except pynvml.NVMLError as exc:
-        return GpuStatus(reason=f"NVML error while reading the GPUs: {_text(exc)}")
+        return GpuStatus(cause="nvml_error", reason=f"NVML error while reading the GPUs: {_text(exc)}")
     finally:
         try:
             pynvml.nvmlShutdown()
         except pynvml.NVMLError:
             pass
     if not gpus:
-        return GpuStatus(driver=driver, cuda=cuda, reason="the NVIDIA driver reports no GPU")
+        return GpuStatus(driver=driver, cuda=cuda, cause="no_gpu", reason="the NVIDIA driver reports no GPU")
     return GpuStatus(gpus=gpus, driver=driver, cuda=cuda)

@@ -82,6 +82,8 @@ class ModelFit(ModelFacts):
     estimate_basis: Literal["architecture", "parameters", "none"] = "architecture"
     estimate: VramEstimate | None = None
     cpu_minutes: float | None = Field(None, description="CPU training time for the reference workload.")
+    experts_4bit_gib: float | None = Field(None, description="A hidden MoE model's estimate with its routed "
+                                                             "experts quantized too (per-expert Linear layers).")
 
 
 class Plan(BaseModel):
@@ -162,13 +164,12 @@ def _share(memory: float, budget: Budget) -> Fit:
     return "fits" if share <= FIT_SHARE else "tight" if share <= TIGHT_SHARE else "hidden"
 
 
-def _moe_hint(facts: ModelFacts, method: Method, s: EstimateSettings) -> str:
+def _experts_4bit(facts: ModelFacts, method: Method, s: EstimateSettings) -> float | None:
+    """The estimate with routed experts at 4 bits, for a QLoRA MoE whose fused experts stay 16-bit."""
     arch = facts.arch
     if method != "qlora" or arch is None or arch.moe is None or not arch.moe.fused_experts or s.experts_4bit:
-        return ""
-    quantized = estimate_vram(arch, method, s.model_copy(update={"experts_4bit": True})).total_gib
-    return (f"; its routed experts stay 16-bit under bitsandbytes (fused tensors in transformers 5, not "
-            f"Linear layers); with 4-bit experts: ~{quantized:g} GiB")
+        return None
+    return estimate_vram(arch, method, s.model_copy(update={"experts_4bit": True})).total_gib
 
 
 def assess(facts: ModelFacts, budget: Budget, method: Method, s: EstimateSettings) -> ModelFit:
@@ -199,12 +200,14 @@ def assess(facts: ModelFacts, budget: Budget, method: Method, s: EstimateSetting
             else:
                 reason += f"; {timing}"
             fit = max(fit, slow, key=("fits", "tight", "hidden").index)
-    if fit == "hidden":
-        reason += _moe_hint(facts, method, s)
+    quantized = _experts_4bit(facts, method, s) if fit == "hidden" else None
+    if quantized is not None:
+        reason += (f"; its routed experts stay 16-bit under bitsandbytes (fused tensors in transformers 5, not "
+                   f"Linear layers); with 4-bit experts: ~{quantized:g} GiB")
     if basis == "parameters":
         reason += " (rough: from the parameter count, no config readable)"
     return ModelFit(**base, method=method, fit=fit, reason=reason, memory_gib=memory, estimate_basis=basis,
-                    estimate=estimate, cpu_minutes=minutes)
+                    estimate=estimate, cpu_minutes=minutes, experts_4bit_gib=quantized)
 
 
 def _order(fit: ModelFit, budget: Budget) -> tuple:
