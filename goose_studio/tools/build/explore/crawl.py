@@ -193,7 +193,7 @@ class Crawler:
                 kind = (response.headers.get("content-type") or "text/html").lower()
                 if "html" not in kind:
                     return None
-            if report.status is None and report.error and "Timeout" not in report.error:
+            if report.status is None and report.error:  # no answer at all (refused, reset, timed out)
                 return self._finish(report, events, began)
             self._settle(tab, events)
             raw = tab.evaluate(FACTS_JS, limits(self.text_chars))

@@ -27,7 +27,7 @@ def stuck_site():
 
 
 def test_a_page_whose_script_never_ends_is_an_issue_and_the_crawl_goes_on(stuck_site, tmp_path: Path) -> None:
-    report = explore(stuck_site.url + "/", tmp_path, nav_timeout_s=1.5, vision=None)
+    report = explore(stuck_site.url + "/", tmp_path, nav_timeout_s=2.5, vision=None)
     assert [p.path for p in report.pages] == ["/", "/stuck", "/fine"]
     stuck = report.page("/stuck")
     assert stuck.status == 200 and stuck.error and stuck.screenshot is None
