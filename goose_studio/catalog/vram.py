@@ -4,9 +4,9 @@
 bitsandbytes) for three methods:
 
 - ``qlora``: the decoder's Linear layers in 4-bit NF4 with double quantization (0.516 bytes a parameter);
-  the embedding, the output head, norms and routers stay 16-bit. Fused expert tensors (MoE models on
-  transformers 5) are not Linear layers, so bitsandbytes leaves them 16-bit unless ``experts_4bit`` says
-  they are quantized too (as transformers 4's per-expert Linear layers were).
+  the embedding, the output head, norms, routers and a vision tower stay 16-bit. Fused expert tensors (MoE
+  models on transformers 5) are not Linear layers, so bitsandbytes leaves them 16-bit unless
+  ``experts_4bit`` says they are quantized too (as transformers 4's per-expert Linear layers were).
 - ``lora``: every weight 16-bit (bf16).
 - ``full``: every weight trainable; fp32 under bf16 mixed precision (4 bytes, plus 4 for the gradient, 8 for
   AdamW and 2 for autocast's bf16 copy: 18 bytes a parameter) or bf16 throughout with ``pure_bf16``
