@@ -2,7 +2,8 @@
 ``$secret = '…'``, ``apiKey := "…"``, ``--password=…`` and ``--token …``.
 
 Every ``=``, ``:``, ``:=``, ``=>`` or ``==`` followed by a value of six or more characters is a candidate;
-the name is read backwards from the operator (over closing quotes and brackets: ``env["TOKEN"] = …``).
+the name is read backwards from the operator (over closing quotes and brackets: ``env["TOKEN"] = …``, and
+over a type annotation: ``password: str = …``).
 
 * When the name is secret-like (:func:`~.values.is_secret_name`) the value is a ``credential_assignment``
   (``aws_secret_access_key`` for an AWS secret) unless it is a placeholder, a path or URL, a word or two
@@ -40,6 +41,7 @@ _OPERATOR = re.compile(r"""(?P<op>[=:][=>]?)[ \t]*(?P<p>[rbuRBUf]{0,2})(?P<q>["'
 _FLAG = re.compile(r"""(?i)(?P<name>--[a-z][\w-]*|passw(?:or)?d)[ \t]+(?P<q>["']?)(?P<v>[^\s"'`-][^\s"'`]{5,})""")
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.$@-")
 _CLOSERS = "\"']`"
+_TYPE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.[], |")
 _TRAILING = ",;)]}>.\\"
 _TOKENISH = re.compile(r"[A-Za-z0-9+/=_.~-]+")
 _SEPARATORS = re.compile(r"[/\-._~+=:]")
@@ -64,6 +66,16 @@ def _name_before(text: str, op: int) -> tuple[str, int]:
     while i >= 0 and text[i] in _NAME_CHARS and end - i <= 80:
         i -= 1
     return text[i + 1:end].lstrip("-.@"), i + 1
+
+
+def _annotated(text: str, op: int) -> tuple[str, int] | None:
+    """For ``name: Type = value`` (a typed parameter or field), the name and where it starts."""
+    k = op - 1
+    while k >= 0 and op - k <= 60 and text[k] in _TYPE_CHARS:
+        k -= 1
+    if k > 0 and text[k] == ":" and text[k - 1] != ":" and k < op - 1:
+        return _name_before(text, k)
+    return None
 
 
 def _env_line(text: str, name_start: int, name_end: int, op_start: int, value_end: int) -> bool:
@@ -130,6 +142,8 @@ def assignment_spans(text: str, lower: str, where: str = "") -> Iterator[tuple[i
     for m in _OPERATOR.finditer(text):
         op = m.start("op")
         name, name_start = _name_before(text, op)
+        if m.group("op") == "=" and (typed := _annotated(text, op)) and is_secret_name(typed[0]):
+            name, name_start = typed  # password: str = "…"
         if not name:
             continue
         quote = m.group("q")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Iterator
+from urllib.parse import unquote
 
 from detect_secrets.plugins.artifactory import ArtifactoryDetector
 from detect_secrets.plugins.aws import AWSKeyDetector
@@ -40,7 +41,7 @@ from detect_secrets.plugins.stripe import StripeDetector
 from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 
-from .values import is_placeholder
+from .values import is_placeholder, names_a_secret
 
 _DELIMITERS = " \t\r\n=:\"'"
 _JWT_CHARS = re.compile(r"[A-Za-z0-9_.+/=-]*")
@@ -116,10 +117,19 @@ def _span(m: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
+_NEEDLES: tuple[tuple[str, bool, tuple[int, ...]], ...] = tuple(
+    (needle, cased, tuple(i for i, r in enumerate(PLUGIN_RULES) if r.cased == cased and needle in r.needles))
+    for needle, cased in dict.fromkeys((n, r.cased) for r in PLUGIN_RULES for n in r.needles)
+)
+_ALWAYS = tuple(i for i, r in enumerate(PLUGIN_RULES) if not r.needles)
+
+
 def plugin_spans(text: str, lower: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` for every secret a ``detect-secrets`` plugin finds in ``text``."""
-    for rule in PLUGIN_RULES:
-        if not rule.wanted(text, lower):
+    wanted = {i for needle, cased, rules in _NEEDLES if needle in (text if cased else lower) for i in rules}
+    for i in sorted(wanted.union(_ALWAYS)):
+        rule = PLUGIN_RULES[i]
+        if rule.gate is not None and not rule.gate.search(text):
             continue
         for index, pattern in enumerate(rule.plugin.denylist):
             for m in pattern.finditer(text):
@@ -128,5 +138,8 @@ def plugin_spans(text: str, lower: str) -> Iterator[tuple[int, int, str]]:
                     end = _JWT_CHARS.match(text, end).end()  # type: ignore[union-attr]
                     if not JwtTokenDetector.is_formally_valid(text[start:end]):
                         continue
-                if start < end and not is_placeholder(text[start:end]):
+                value = text[start:end]
+                if start < end and not is_placeholder(value):
+                    if rule.kinds[0] == "url_credentials" and names_a_secret(unquote(value)):
+                        continue  # https://user:a%20secret@host in an example
                     yield start, end, rule.kind(index)

@@ -10,7 +10,8 @@ replaces each merged span by a placeholder (``<REDACTED:kind>`` unless the calle
 from __future__ import annotations
 
 import bisect
-from typing import Callable, Iterable, Iterator
+import re
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .assignments import assignment_spans
 from .contexts import header_spans, key_block_spans, url_credential_spans
@@ -20,13 +21,19 @@ from .tokens import token_spans
 
 Span = tuple[int, int, str, int]
 MIN_KNOWN = 6
+_KEY_LINE = re.compile(r"[A-Za-z0-9+/=]{16,}")
 
 
-def _spans(text: str, where: str, known: Iterable[str]) -> Iterator[Span]:
-    for value in {k for k in known if k and len(k) >= MIN_KNOWN}:
+def _spans(text: str, where: str, known: Iterable[str] | Mapping[str, str]) -> Iterator[Span]:
+    kinds = known if isinstance(known, Mapping) else {}
+    values = {k for k in known if k and len(k) >= MIN_KNOWN}
+    if len(values) > 32:  # keep only the values whose start occurs in the text
+        starts = {text[i:i + MIN_KNOWN] for i in range(len(text) - MIN_KNOWN + 1)}
+        values = {v for v in values if v[:MIN_KNOWN] in starts}
+    for value in values:
         start = text.find(value)
         while start >= 0:
-            yield start, start + len(value), "known_value", 0
+            yield start, start + len(value), kinds.get(value, "known_value"), 0
             start = text.find(value, start + len(value))
     if "PRIVATE KEY" in text or "PuTTY-User-Key-File-" in text:
         for start, end in key_block_spans(text):
@@ -65,19 +72,35 @@ def _findings(text: str, spans: list[Span], where: str) -> list[Finding]:
     return found
 
 
-def scan(text: str, where: str = "", known: Iterable[str] = ()) -> list[Finding]:
+def scan(text: str, where: str = "", known: Iterable[str] | Mapping[str, str] = ()) -> list[Finding]:
     """The secrets in ``text``, in order of position.
 
     ``where`` labels the findings (a file path, maybe with ``:lines``) and tells configuration files, whose
     unquoted values are literal, from code. ``known`` are exact values that are secrets wherever they appear
-    (the ones a caller put in an environment).
+    (the ones a caller put in an environment, or :func:`secret_values` found in a file), of six characters
+    or more; a mapping gives each one's kind (``known_value`` otherwise).
     """
     if not text:
         return []
     return _findings(text, _merge(_spans(text, where, known)), where)
 
 
-def redact(text: str, where: str = "", known: Iterable[str] = (),
+def secret_values(text: str, where: str = "") -> dict[str, str]:
+    """The secret values in ``text`` (value → kind), to find again wherever they are quoted or paraphrased:
+    each finding's text, a URL credential's password alone, and each line of a private key's body."""
+    values: dict[str, str] = {}
+    for f in scan(text, where):
+        value = text[f.start:f.end]
+        values[value] = f.kind
+        if f.kind == "url_credentials" and ":" in value:
+            values.setdefault(value.split(":", 1)[1], f.kind)
+        elif f.kind == "private_key":
+            for line in _KEY_LINE.findall(value):
+                values.setdefault(line, f.kind)
+    return {v: k for v, k in values.items() if len(v) >= MIN_KNOWN}
+
+
+def redact(text: str, where: str = "", known: Iterable[str] | Mapping[str, str] = (),
            mask: Callable[[Finding], str] | None = None) -> Redacted:
     """``text`` with every secret :func:`scan` finds replaced by ``mask(finding)`` (default ``<REDACTED:kind>``)."""
     findings = scan(text, where, known)

@@ -68,7 +68,6 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     _rule("azure_storage_key", r"\bAccountKey=(?P<v>[A-Za-z0-9+/]{20,}={0,2})", "accountkey="),
     _rule("azure_shared_access_key", r"\bSharedAccessKey=(?P<v>[A-Za-z0-9+/]{20,}={0,2})", "sharedaccesskey="),
     _rule("azure_sas_token", r"[?&]sig=(?P<v>[A-Za-z0-9%+/]{20,}(?:%3D|=){0,2})", "sig="),
-    _rule("twilio_key", r"\b(?:AC|SK)[0-9a-f]{32}\b", "ac", "sk"),
     _rule("sendgrid_api_key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _END, "sg."),
     _rule("anthropic_api_key", r"\bsk-ant-(?:api|admin|oat|sid)\d{2}-[A-Za-z0-9_-]{20,}", "sk-ant-"),
     _rule("openai_api_key", r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}",
@@ -91,9 +90,16 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
 )
 
 
+_NEEDLES: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
+    (needle, tuple(i for i, r in enumerate(TOKEN_RULES) if needle in r.needles))
+    for needle in dict.fromkeys(n for r in TOKEN_RULES for n in r.needles)
+)
+
+
 def token_spans(text: str, lower: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` for every token of a known format in ``text`` (``lower`` is its lower case)."""
-    for rule in TOKEN_RULES:
-        if any(n in lower for n in rule.needles):
-            for start, end in rule.spans(text):
-                yield start, end, rule.kind
+    wanted = sorted({i for needle, rules in _NEEDLES if needle in lower for i in rules})
+    for i in wanted:
+        rule = TOKEN_RULES[i]
+        for start, end in rule.spans(text):
+            yield start, end, rule.kind

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
-from ...secrets import Finding, redact
+from ...secrets import Finding, redact, secret_values
 from ...workspace import slugify, write_atomic, write_json
 from ..index_models import INDEX_FILENAME, load_index
 from ..registry import ToolContext, tool
@@ -31,6 +31,7 @@ TRAIN_FILE = "train.jsonl"
 EVAL_FILE = "eval.jsonl"
 DATASET_INFO_FILE = "dataset_info.json"
 STATS_FILE = "stats.json"
+MAX_SCAN_BYTES = 2 * 1024 * 1024  # larger files are not scanned for secret values to redact elsewhere
 
 
 class GeneratePairsArgs(BaseModel):
@@ -126,12 +127,39 @@ def _record(p: Pair) -> dict[str, str]:
     }
 
 
-def redact_pairs(pairs: list[Pair]) -> tuple[list[Pair], dict[int, list[Finding]]]:
-    """The pairs with every secret in their texts replaced by a placeholder, and the findings per new pair."""
+def pair_file(p: Pair) -> str:
+    """The file a pair comes from: its group, or the path of its ``path:lines`` source."""
+    return p.group or p.source.rpartition(":")[0] or p.source
+
+
+def source_secrets(repo: Repo, pairs: list[Pair]) -> dict[str, str]:
+    """The secret values (value → kind) in the indexed files and in the other files the pairs come from
+    (documentation), so that a pair that quotes or paraphrases one gets it redacted too."""
+    texts = {path: "\n".join(f.lines) for path, f in repo.files.items() if f.lines is not None}
+    for path in sorted({pair_file(p) for p in pairs} - texts.keys()):
+        target = repo.root / path
+        try:
+            if ".." in path.split("/") or target.is_symlink() or not target.is_file() or \
+                    target.stat().st_size > MAX_SCAN_BYTES:
+                continue
+            texts[path] = target.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    known: dict[str, str] = {}
+    for path, text in texts.items():
+        known.update(secret_values(text, where=path))
+    return known
+
+
+def redact_pairs(pairs: list[Pair], known: dict[str, str] | None = None) -> tuple[list[Pair], dict[int, list[Finding]]]:
+    """The pairs with every secret in their texts (and every ``known`` value) replaced by a placeholder, and
+    the findings per new pair."""
     out: list[Pair] = []
     found: dict[int, list[Finding]] = {}
+    known = known or {}
     for p in pairs:
-        instruction, output = redact(p.instruction, where=p.source), redact(p.output, where=p.source)
+        instruction = redact(p.instruction, where=p.source, known=known)
+        output = redact(p.output, where=p.source, known=known)
         if instruction.findings or output.findings:
             p = dataclasses.replace(p, instruction=instruction.text, output=output.text)
             found[id(p)] = instruction.findings + output.findings
@@ -147,7 +175,7 @@ def secret_stats(chosen: list[Pair], found: dict[int, list[Finding]]) -> dict[st
     for p in chosen:
         for f in found.get(id(p), []):
             per_kind[f.kind] = per_kind.get(f.kind, 0) + 1
-            per_file.setdefault(p.group or p.source.rpartition(":")[0] or p.source, set()).add(f.kind)
+            per_file.setdefault(pair_file(p), set()).add(f.kind)
     return {"secrets_redacted": sum(len(h) for h in hit), "secrets_pairs": len(hit),
             "secrets_per_kind": dict(sorted(per_kind.items())),
             "secrets_per_file": {k: sorted(v) for k, v in sorted(per_file.items())}}
@@ -198,7 +226,8 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         candidates += made
         ctx.progress(stage="generate", category=category, candidates=len(made))
 
-    candidates, secrets_found = redact_pairs(candidates)
+    known = source_secrets(repo, candidates)
+    candidates, secrets_found = redact_pairs(candidates, known)
     unique, removed = dedup_pairs(candidates)
     ctx.progress(stage="dedup", kept=len(unique), removed=removed)
     train_pool, held_pool, split_by = split_pairs(unique, args.held_out_ratio, args.seed)

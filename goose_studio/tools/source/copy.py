@@ -2,9 +2,12 @@
 
 What is copied: for a git working tree, the tracked and untracked-but-not-ignored files as they are on
 disk (a submodule or nested repository under the plain rules); for a plain folder, every file except VCS
-folders, dependency folders, virtual environments and caches (:data:`EXCLUDED_DIRS`). Symbolic links are
-copied as links, never followed, and a link that points outside the source tree is left out. The copy is
-built in a temporary folder next to its final place and moved there by :func:`install`.
+folders, dependency folders, virtual environments and caches (:data:`EXCLUDED_DIRS`). Files that hold
+credentials by their nature (``.env``, keys, ``.pypirc``…: :func:`goose_studio.secrets.files.holds_secrets`)
+are never listed, so never read nor copied. Symbolic links are copied as links, never followed, and a link
+that points outside the source tree is left out. The copy is built in a temporary folder next to its final
+place and moved there by :func:`install`. A git clone's working tree gets the same rules afterwards
+(:func:`prune_working_tree`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from pathlib import Path
 
 from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
+from ...secrets.files import holds_secrets
 from ..registry import ToolContext
 from .git import run_git
 
@@ -113,7 +117,9 @@ def plain_listing(src: Path, skip: set[Path]) -> list[str]:
         for f in filenames:
             if f in (".git", ".DS_Store"):
                 continue
-            out.append(Path(dirpath, f).relative_to(src).as_posix())
+            rel = Path(dirpath, f).relative_to(src).as_posix()
+            if not holds_secrets(rel, Path(dirpath, f)):
+                out.append(rel)
     return out
 
 
@@ -139,6 +145,8 @@ def git_listing(src: Path, skip: set[Path]) -> list[str] | None:
         if full.is_dir() and not full.is_symlink():
             # a submodule or a nested repository: its files, under the plain rules
             out.extend(f"{rel}/{sub}" for sub in plain_listing(full, skip))
+        elif holds_secrets(rel, full):
+            continue  # .env, keys, credential stores: never read nor copied
         elif full.is_symlink() or full.exists():
             out.append(rel)  # tracked files deleted from the working tree are left out
     return out
@@ -216,6 +224,26 @@ def copy_listing(
         if i % step == 0:
             ctx.progress(stage="cloning", copied=i, total=len(entries))
     return skipped
+
+
+def prune_working_tree(root: Path) -> int:
+    """Remove from a fresh clone's working tree (``.git`` aside) the files that hold credentials and the
+    symbolic links that point outside it; returns how many were removed. Links are never followed."""
+    root_real = root.resolve()
+    removed = 0
+    for rel, full in list(_walk_tree(root)):
+        path = Path(full)
+        if path.is_symlink():
+            if inside((path.parent / os.readlink(path)).resolve(), root_real) and not holds_secrets(rel, path):
+                continue
+        elif not holds_secrets(rel, path):
+            continue
+        try:
+            path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
 from ..registry import ToolContext, tool
-from .copy import content_hash, copy_listing, git_listing, inside, install, new_temp_dir, plain_listing, tree_stats
+from .copy import (content_hash, copy_listing, git_listing, inside, install, new_temp_dir, plain_listing,
+                   prune_working_tree, tree_stats)
 from .git import Secrets, classify_git_failure, git_env, git_text, run_git, stderr_tail
 from ...redact import redact_url
 from .locate import SourceKind, name_from_source, normalize_source, safe_name
@@ -100,6 +101,7 @@ def _clone_url(url: str, args: CloneArgs, name: str, ctx: ToolContext, started: 
         if proc.returncode != 0:
             err = secrets.scrub(proc.stderr.decode("utf-8", "replace"))
             raise classify_git_failure(err, proc.returncode, shown, args.branch)
+        pruned = prune_working_tree(target)  # .env files, keys and links leaving the clone
         files, size = tree_stats(target)
         commit = git_text(["rev-parse", "--verify", "-q", "HEAD"], target)
         if files == 0 or not commit:
@@ -122,7 +124,7 @@ def _clone_url(url: str, args: CloneArgs, name: str, ctx: ToolContext, started: 
         shutil.rmtree(tmp, ignore_errors=True)
     return CloneResult(
         repo_path=str(final), name=name, source=shown, source_type="git", commit=commit, branch=branch,
-        dirty=False, files=files, bytes=size, duration_s=round(time.monotonic() - started, 3),
+        dirty=False, files=files, bytes=size, skipped_files=pruned, duration_s=round(time.monotonic() - started, 3),
     )
 
 
