@@ -55,6 +55,15 @@ class RunOptions(BaseModel):
     check_load: bool = True
     accept_low_quality: bool = False
     build: bool = True
+    # TEST
+    eval_probe_questions: int = 24  # knowledge probe questions (0: none)
+    eval_general_questions: int = 32  # regression-check questions (0: none)
+    regression_margin: float = 0.10  # largest accuracy drop on the general questions
+    eval_harness: bool = False  # also run lm-eval on the run's task files
+    min_quality: int | None = None  # the quality bar; None: 70 (0 for a proof preset such as smoke)
+    retrieval: bool = True  # build the core's retrieval index
+    retrieval_embeddings: bool = False  # store sentence embeddings in it (hybrid search)
+    drop_generic_pairs: bool = False  # leave out training pairs that name nothing of the repository
 
     def merged(self, overrides: dict[str, Any] | None) -> "RunOptions":
         """These options with ``overrides`` on top (a change back to ``None`` restores the default)."""

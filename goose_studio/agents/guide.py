@@ -63,6 +63,15 @@ def parse_answer(question: Question, raw: str) -> Answer:
     if param and not value.strip():
         raise ToolFailure(FailureKind.invalid_input, f"The choice '{choice_id}' needs a value ({param}).",
                           hint=f"Answer with {choice_id}=<{param}>.", details={"choice": choice_id, "param": param})
+    if param == "options":
+        from .remedies import parse_option_values
+
+        try:
+            parse_option_values(value)
+        except ValueError as exc:
+            raise ToolFailure(FailureKind.invalid_input, f"The choice '{choice_id}' cannot take '{value}': {exc}.",
+                              hint=f"Answer with {choice_id}=epochs=3,lora_rank=32 (any of those options).",
+                              details={"choice": choice_id, "param": param}) from None
     if not param and sep:
         raise ToolFailure(FailureKind.invalid_input, f"The choice '{choice_id}' takes no value.",
                           hint=f"Answer with just {choice_id}.", details={"choice": choice_id})

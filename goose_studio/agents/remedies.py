@@ -32,7 +32,11 @@ OPTION_BOUNDS: dict[str, tuple[type, float | None, float | None]] = {
     "bf16": (bool, None, None), "use_cpu": (bool, None, None), "use_unsloth": (bool, None, None),
     "check_load": (bool, None, None), "accept_low_quality": (bool, None, None), "build": (bool, None, None),
     "model": (str, None, None), "preset": (str, None, None), "branch": (str, None, None), "source": (str, None, None),
+    "drop_generic_pairs": (bool, None, None), "eval_probe_questions": (int, 0, 500),
+    "eval_general_questions": (int, 0, 500),
 }
+# Options a person may set with a Guide choice that takes ``options`` (``manual=epochs=3,lora_rank=32``).
+MANUAL_OPTIONS = ("epochs", "max_steps", "lora_rank", "learning_rate", "cutoff_len", "batch_size", "max_pairs")
 
 
 class Fix(BaseModel):
@@ -83,7 +87,7 @@ class Choice(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str
     fix: Fix = Field(default_factory=Fix)
-    param: Literal["source"] | None = None  # the choice takes a value: --answer <id>=<value>
+    param: Literal["source", "options"] | None = None  # the choice takes a value: --answer <id>=<value>
     requires: dict[str, Any] = Field(default_factory=dict)  # offered only when the run's options match
 
 
@@ -200,6 +204,25 @@ def _coerce(key: str, value: Any) -> Any:
     return int(round(value)) if typ is int else float(value)
 
 
+def parse_option_values(text: str) -> dict[str, Any]:
+    """``epochs=3,lora_rank=32`` as option values (only :data:`MANUAL_OPTIONS`, each inside its bounds).
+
+    Raises ValueError naming the first problem.
+    """
+    values: dict[str, Any] = {}
+    for item in (part.strip() for part in text.split(",")):
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in MANUAL_OPTIONS:
+            raise ValueError(f"'{item}' is not OPTION=VALUE for one of {', '.join(MANUAL_OPTIONS)}")
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError(f"{key} must be a number, not '{raw.strip()}'") from None
+        values[key] = _coerce(key, number)
+    return values
+
+
 def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failure: Failure | None,
               value: str | None = None, param: str | None = None) -> dict[str, Any]:
     """The option changes ``fix`` makes; ``current`` holds effective values of options left unset.
@@ -224,7 +247,9 @@ def apply_fix(fix: Fix, options: dict[str, Any], current: dict[str, Any], failur
         got = failure.details.get(detail) if failure is not None else None
         if got is not None:
             changes[key] = _coerce(key, got)
-    if param is not None and value is not None:
+    if param == "options" and value is not None:
+        changes.update(parse_option_values(value))
+    elif param is not None and value is not None:
         changes[param] = _coerce(param, value)
     def changed(key: str, value: Any) -> bool:
         if value is None:  # back to the default: a change only where the option was set

@@ -20,6 +20,7 @@ class ModelScores(BaseModel):
     stopped: float | None = None  # share of answers that ended at a stop token
     form_match: float | None = None  # share of answers with a code block exactly where the reference has one
     code_parses: float | None = None  # share of Python code blocks that parse (None: no Python code blocks)
+    runaway: float | None = None  # share of answers to short references that did not stop by themselves
 
 
 def quality_score(base: ModelScores, lora: ModelScores) -> int:
@@ -53,19 +54,22 @@ def parses(code: str) -> bool:
     return True
 
 
-def form_facts(hyps: list[str], refs: list[str], stopped: list[bool]) -> dict[str, float | None]:
-    """stopped, form_match and code_parses of a set of answers (see :class:`ModelScores`)."""
+def form_facts(hyps: list[str], refs: list[str], stopped: list[bool],
+               short_refs: list[bool] | None = None) -> dict[str, float | None]:
+    """stopped, form_match, code_parses and runaway of a set of answers (see :class:`ModelScores`)."""
     if not hyps:
-        return {"stopped": None, "form_match": None, "code_parses": None}
+        return {"stopped": None, "form_match": None, "code_parses": None, "runaway": None}
+    short = [not s for s, r in zip(stopped, short_refs or []) if r]
     form = [("```" in h) == ("```" in r) for h, r in zip(hyps, refs)]
     blocks = [b for h in hyps for b in python_blocks(h)]
     return {"stopped": round(sum(stopped) / len(stopped), 4) if stopped else None,
             "form_match": round(sum(form) / len(form), 4),
-            "code_parses": round(sum(parses(b) for b in blocks) / len(blocks), 4) if blocks else None}
+            "code_parses": round(sum(parses(b) for b in blocks) / len(blocks), 4) if blocks else None,
+            "runaway": round(sum(short) / len(short), 4) if short else None}
 
 
 def scores(nll_sum: float, n_tok: int, hyps: list[str], refs: list[str], stopped: list[bool] | None = None,
-           similarity: bool = True) -> ModelScores:
+           similarity: bool = True, short_refs: list[bool] | None = None) -> ModelScores:
     """All held-out metrics of one model from its summed answer NLL and its generated answers."""
     from rouge_score import rouge_scorer
     import sacrebleu
@@ -78,4 +82,4 @@ def scores(nll_sum: float, n_tok: int, hyps: list[str], refs: list[str], stopped
     bleu = sacrebleu.corpus_bleu(hyps, [refs]).score
     return ModelScores(perplexity=round(ppl, 4), rouge_l=round(rouge, 4), bleu=round(bleu, 3),
                        semantic_similarity=semantic_similarity(hyps, refs) if similarity else None,
-                       **form_facts(hyps, refs, stopped or []))
+                       **form_facts(hyps, refs, stopped or [], short_refs))

@@ -18,7 +18,9 @@ from typing import Annotated, Any, Literal, TypedDict
 import yaml
 from pydantic import BaseModel, Field
 
+from ..agents.judge import Judgement
 from ..errors import Failure
+from ..evals.diagnose import Issue
 from ..options import RunOptions
 from ..runstore import Question
 from ..tools.code_index import IndexCodeResult
@@ -48,11 +50,17 @@ class TrainStep(BaseModel):
 
 
 class EvalStep(BaseModel):
-    """TEST: the evaluation of one adapter, and whether the run accepted it below the bar."""
+    """TEST: the evaluation of one adapter, its retrieval index, the judge's grades, what is wrong with it,
+    and whether the run accepted it below the bar."""
 
     scores: EvaluateResult
     adapter_dir: str
     accepted_low_quality: bool = False
+    retrieval_dir: str | None = None  # the core's retrieval index (goes into the package)
+    judge: Judgement | None = None
+    issues: list[Issue] = Field(default_factory=list)
+    fix_round: int = 0  # auto-fix rounds already taken for a low score
+    min_quality: int = 0  # the bar this evaluation was held to
 
 
 class AgentAction(BaseModel):

@@ -45,7 +45,8 @@ def test_forgetting_general_knowledge_costs_consistency():
 def test_form_facts_of_answers():
     facts = form_facts(["```python\nx = 1\n```", "plain", "```python\ndef (:\n```"],
                        ["```python\ny = 2\n```", "```\ncode\n```", "```python\nz\n```"], [True, False, True])
-    assert facts == {"stopped": round(2 / 3, 4), "form_match": round(2 / 3, 4), "code_parses": 0.5}
+    assert facts == {"stopped": round(2 / 3, 4), "form_match": round(2 / 3, 4), "code_parses": 0.5, "runaway": None}
+    assert form_facts(["a", "b"], ["c", "d"], [False, True], [True, True])["runaway"] == 0.5
     assert form_facts([], [], [])["stopped"] is None
 
 

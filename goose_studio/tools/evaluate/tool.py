@@ -127,8 +127,9 @@ def evaluate(args: EvaluateArgs, ctx: ToolContext) -> EvaluateResult:
 
     refs = [p["answer"] for p in gen_pairs]
     hyps = {name: [a[0] for a in answers[name]] for name in answers}
-    base = scores(*totals["base"], hyps["base"], refs, [a[2] for a in answers["base"]])
-    lora = scores(*totals["lora"], hyps["lora"], refs, [a[2] for a in answers["lora"]])
+    short = [len(scorer.tokenizer(r, add_special_tokens=False)["input_ids"]) < 0.8 * args.max_new_tokens for r in refs]
+    base = scores(*totals["base"], hyps["base"], refs, [a[2] for a in answers["base"]], short_refs=short)
+    lora = scores(*totals["lora"], hyps["lora"], refs, [a[2] for a in answers["lora"]], short_refs=short)
     timer.lap("metrics")
     report = quality_of(base, lora, probe_scores, general)
     tasks = harness(Path(args.harness_dir or Path(args.out_path).with_name("lm_eval")), args.repo_name, pairs,
