@@ -132,12 +132,12 @@ def pair_file(p: Pair) -> str:
     return p.group or p.source.rpartition(":")[0] or p.source
 
 
-def source_secrets(repo: Repo, pairs: list[Pair]) -> dict[str, str]:
-    """The secret values (value → kind) in the indexed files and in the other files the pairs come from
-    (documentation), so that a pair that quotes or paraphrases one gets it redacted too."""
+def source_secrets(repo: Repo, root: Path, pairs: list[Pair]) -> dict[str, str]:
+    """The secret values (value → kind) in the indexed files and in the other files under ``root`` the pairs
+    come from (documentation), so that a pair that quotes or paraphrases one gets it redacted too."""
     texts = {path: "\n".join(f.lines) for path, f in repo.files.items() if f.lines is not None}
     for path in sorted({pair_file(p) for p in pairs} - texts.keys()):
-        target = repo.root / path
+        target = root / path
         try:
             if ".." in path.split("/") or target.is_symlink() or not target.is_file() or \
                     target.stat().st_size > MAX_SCAN_BYTES:
@@ -226,7 +226,7 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         candidates += made
         ctx.progress(stage="generate", category=category, candidates=len(made))
 
-    known = source_secrets(repo, candidates)
+    known = source_secrets(repo, repo_root, candidates)
     candidates, secrets_found = redact_pairs(candidates, known)
     unique, removed = dedup_pairs(candidates)
     ctx.progress(stage="dedup", kept=len(unique), removed=removed)
