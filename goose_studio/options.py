@@ -32,6 +32,11 @@ class RunOptions(BaseModel):
     model_config = ConfigDict(extra="ignore")  # a run folder from another version may carry other keys
 
     source: str
+    sources: list[str] | None = None  # several sources: all of them, ``source`` first
+    columns: str | None = None  # tables: instruction=COL,output=COL[;...]
+    language: str | None = None  # keep pairs in this language only ("all": every language)
+    max_rows: int = 5000  # most pairs from each dataset
+    pairs_only: bool = False  # train on the user's own pairs alone
     branch: str | None = None
     name: str | None = None
     model: str = "embedded"

@@ -32,6 +32,7 @@ OPTION_BOUNDS: dict[str, tuple[type, float | None, float | None]] = {
     "bf16": (bool, None, None), "use_cpu": (bool, None, None), "use_unsloth": (bool, None, None),
     "check_load": (bool, None, None), "accept_low_quality": (bool, None, None), "build": (bool, None, None),
     "model": (str, None, None), "preset": (str, None, None), "branch": (str, None, None), "source": (str, None, None),
+    "columns": (str, None, None), "language": (str, None, None),
     "drop_generic_pairs": (bool, None, None), "eval_probe_questions": (int, 0, 500),
     "eval_general_questions": (int, 0, 500),
 }
@@ -87,7 +88,7 @@ class Choice(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: str
     fix: Fix = Field(default_factory=Fix)
-    param: Literal["source", "options"] | None = None  # the choice takes a value: --answer <id>=<value>
+    param: Literal["source", "columns", "options"] | None = None  # the choice takes a value: --answer <id>=<value>
     requires: dict[str, Any] = Field(default_factory=dict)  # offered only when the run's options match
 
 

@@ -69,8 +69,11 @@ _RUN_FLAGS = [flag("as_json", "Print the outcome as JSON.", "--json"),
 
 
 def learn(**given: Any) -> None:
-    """Learn a repository: clone, index, generate pairs, train a LoRA, evaluate it, package a .gcpkg."""
+    """Learn a repository (or files, datasets, several sources): collect, index, generate pairs, train a LoRA,
+    evaluate it, package a .gcpkg."""
     as_json, detach, resume = given.pop("as_json"), given.pop("detach"), given.pop("resume")
+    several = [s for s in given.pop("source") or [] if s]  # every positional source: the first is `source`
+    given["source"], given["sources"] = (several[0] if several else None), (several[1:] or None)
     ws = workspace()
     view = LiveView(console) if not as_json and not detach else None
     with command_failures(as_json, view.close if view else None, run_id=resume, status="failed", core=None):
@@ -94,7 +97,10 @@ def learn(**given: Any) -> None:
 
 
 app.command("learn")(with_parameters(learn, [
-    *model_parameters(LearnArgs, arguments=("source",)),
+    inspect.Parameter("source", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[list[str]], default=typer.Argument(
+        None, metavar="SOURCE", help="What to learn, one or more: git URL or owner/repo (URL#REF for a branch "
+        "or tag), folder, file (pairs, chat export, document, code, ZIP), hf:OWNER/NAME, recipe:NAME.")),
+    *model_parameters(LearnArgs, skip=("source", "sources")),
     inspect.Parameter("resume", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],
                       default=typer.Option(None, "--resume", metavar="RUN_ID", help="Continue a stopped run.")),
     *_RUN_FLAGS]))

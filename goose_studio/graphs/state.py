@@ -29,7 +29,7 @@ from ..tools.evaluate import EvaluateResult
 from ..tools.models import PrepareModelResult
 from ..tools.package import PackageResult
 from ..tools.pairs import GeneratePairsResult
-from ..tools.source import CloneResult
+from ..tools.source import CloneResult, SourceResult
 from ..tools.train import TrainResult
 
 
@@ -87,7 +87,7 @@ class RunState(TypedDict, total=False):
     run_id: str
     options: RunOptions  # as the user started the run
     overrides: dict[str, Any]  # what repairs, fallbacks and answers changed since (wins over options)
-    source: CloneResult | None
+    source: SourceResult | CloneResult | None  # CloneResult: runs checkpointed before collect_sources
     build: BuildStep | None
     prepare: GeneratePairsResult | None
     train: TrainStep | None

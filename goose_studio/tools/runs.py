@@ -30,6 +30,10 @@ class LearnArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source: str | None = Field(None, description="Git URL, owner/repo, or a local folder (absolute path) to learn.")
+    sources: list[str] | None = Field(None, max_length=10_000, description=(
+        "Sources to learn together into one core (with source, or instead of it), of any kind: a git URL or "
+        "owner/repo (URL#REF for a branch or tag), a local folder or file (pairs, chat export, document, code, "
+        "ZIP), hf:OWNER/NAME (a Hugging Face dataset), recipe:NAME (a Quick Recipe). source takes these too."))
     example: bool = Field(False, description="Learn the embedded example repository instead (works offline).")
     model: str = Field(default("model"),
                        description="'embedded' (tiny CPU model), a local model folder, or a Hugging Face id.")
@@ -41,31 +45,50 @@ class LearnArgs(BaseModel):
     learning_rate: float | None = Field(None, gt=0, lt=1, description="Learning rate (overrides the preset).")
     min_pairs: int = Field(default("min_pairs"), ge=1, description="Fewest training pairs to accept.")
     max_pairs: int = Field(default("max_pairs"), ge=1, description="Most training pairs to generate.")
+    columns: str | None = Field(None, description="Which table columns hold the pairs: instruction=COL,output=COL"
+                                                  "[,input=COL] (';' between mappings for different files).")
+    language: str | None = Field(None, description="Keep only pairs in this language (e.g. en); 'all' keeps all.")
+    max_rows: int = Field(default("max_rows"), ge=1, description="Most pairs taken from each dataset.")
+    pairs_only: bool = Field(False, description="Train on the given pairs alone, even when there is code.")
     eval_samples: Annotated[int, Option("eval_generate_samples")] = Field(
         default("eval_generate_samples"), ge=0, description="Held-out pairs to generate answers for (ROUGE-L/BLEU).")
 
     @model_validator(mode="after")
     def _one_source(self) -> "LearnArgs":
-        if bool(self.source) == self.example:
-            raise ValueError("give either source or example=true (exactly one)")
+        if bool(self.source or self.sources) == self.example:
+            raise ValueError("give either source (or sources) or example=true (exactly one)")
         return self
 
-    def resolved_source(self) -> str:
-        """The source to learn: the example's folder, or the given one (a local path made absolute)."""
+    def given_sources(self) -> list[str]:
+        """Every source given, ``source`` first, each once (local paths made absolute)."""
         if self.example:
             from ..examples import example_path
 
-            return str(example_path())
-        path = Path(self.source or "").expanduser()
-        try:  # a relative folder is made absolute: the worker does not share the caller's cwd
-            return str(path.resolve()) if path.exists() else str(self.source)
-        except OSError:
-            return str(self.source)
+            return [str(example_path())]
+        return list(dict.fromkeys(_absolute(s) for s in [self.source, *(self.sources or [])] if s and s.strip()))
+
+    def resolved_source(self) -> str:
+        """The source to learn (the first, when there are several): the example's folder or the given one."""
+        return self.given_sources()[0]
 
     def run_options(self) -> dict[str, Any]:
-        """The run options these arguments set (every field but the source)."""
-        return {option_name(name, field.metadata): getattr(self, name)
-                for name, field in type(self).model_fields.items() if name not in ("source", "example")}
+        """The run options these arguments set (every field but the source; ``sources`` when there are several)."""
+        opts = {option_name(name, field.metadata): getattr(self, name)
+                for name, field in type(self).model_fields.items() if name not in ("source", "sources", "example")}
+        given = self.given_sources()
+        opts["sources"] = given if len(given) > 1 else None
+        return opts
+
+
+def _absolute(source: str) -> str:
+    """A relative local path made absolute (the worker does not share the caller's cwd); anything else as is."""
+    if source[:3].lower() == "hf:" and source[3:].startswith(("./", "../", "~")):
+        return "hf:" + _absolute(source[3:])
+    path = Path(source).expanduser()
+    try:
+        return str(path.resolve()) if path.exists() else source
+    except OSError:
+        return source
 
 
 def create_run(ws: Workspace, args: LearnArgs) -> str:

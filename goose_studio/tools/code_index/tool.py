@@ -60,13 +60,15 @@ def build_index(
     fallback_index_path: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    allow_empty: bool = False,
 ) -> tuple[CodeIndex, IndexStats]:
     """Index ``repo_path`` and write the index (default ``<repo>/.studio-index.json``).
 
     Unchanged files are taken from the previous index unless ``force``. When the index cannot be written
     where asked for lack of permission and ``fallback_index_path`` is given, it is written there (and read
     back from there next time). ``workers``: processes used to parse (None: chosen from the amount of work
-    and the CPUs; 1: parse in this process). Raises :class:`ToolFailure` only.
+    and the CPUs; 1: parse in this process). With ``allow_empty`` a repository without a readable source
+    file gets an empty index instead of the ``insufficient_data`` failure. Raises :class:`ToolFailure` only.
     """
     t0 = time.perf_counter()
     now_ns = time.time_ns()
@@ -75,7 +77,7 @@ def build_index(
     fallback = Path(fallback_index_path) if fallback_index_path is not None else None
 
     scan = scan_repo(repo, max_file_bytes, include_tests)
-    if not scan.candidates:
+    if not scan.candidates and not allow_empty:
         raise no_source_failure(repo, scan, include_tests)
 
     found = None if force else read_cache([target] + ([fallback] if fallback else []))
@@ -125,7 +127,7 @@ def build_index(
     files = [f for f in slots if f is not None]
     reparsed = len(jobs)
 
-    if not files:
+    if not files and not allow_empty:
         scan.skipped = skipped
         raise no_source_failure(repo, scan, include_tests)
 
@@ -163,6 +165,8 @@ class IndexCodeArgs(BaseModel):
     max_file_bytes: int = Field(512_000, ge=1, description="Larger source files are skipped (too_large).")
     include_tests: bool = Field(True, description="Index test files too (they are flagged is_test).")
     force: bool = Field(False, description="Ignore the cached index and parse every file again.")
+    allow_empty: bool = Field(False, description="Write an empty index instead of failing when there is no source "
+                                                 "file (a source of documents or pairs only).")
 
 
 class IndexCodeResult(BaseModel):
@@ -199,6 +203,7 @@ def index_code(args: IndexCodeArgs, ctx: ToolContext) -> IndexCodeResult:
         force=args.force,
         fallback_index_path=workspace_index_path(ctx.workspace.cache, repo),
         progress=report,
+        allow_empty=args.allow_empty,
     )
     return IndexCodeResult(
         index_path=stats.index_path,

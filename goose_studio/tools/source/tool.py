@@ -241,7 +241,7 @@ _PATHS: dict[SourceKind, Callable[[str, CloneArgs, str, ToolContext, float], Clo
 }
 
 
-@tool("clone", tab="source", primary=True, open_world=True)
+@tool("clone", tab="source", open_world=True)
 def clone(args: CloneArgs, ctx: ToolContext) -> CloneResult:
     """Bring a repository into the workspace: clone a git URL or copy a local folder into repos/<name>.
 
