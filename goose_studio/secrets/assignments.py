@@ -8,8 +8,8 @@ over a type annotation: ``password: str = …``).
 * When the name is secret-like (:func:`~.values.is_secret_name`) the value is a ``credential_assignment``
   (``aws_secret_access_key`` for an AWS secret) unless it is a placeholder, a path or URL, a word or two
   (``"X-API-Key"``) or, unquoted in code, a reference (``os.environ["X"]``, ``settings.TOKEN``). Unquoted
-  values are taken literally on environment-style lines (``export NAME=value``) and in configuration files
-  (``where`` ending in ``.env``, ``.ini``, ``.cfg``, ``.conf``, ``.properties``, ``.toml``, ``.yaml``…).
+  values are taken literally on lines of settings (``export NAME=value``; ``name: value`` outside code
+  files) and in configuration files (``where`` ending in ``.env``, ``.ini``, ``.toml``, ``.yaml``…).
 * Any other name (not one about hashes, ids, versions, paths…) gets a ``high_entropy_assignment`` when the
   value looks generated (:func:`~.values.looks_random`) and is not hexadecimal (digests, commit ids).
 """
@@ -47,7 +47,10 @@ _TOKENISH = re.compile(r"[A-Za-z0-9+/=_.~-]+")
 _SEPARATORS = re.compile(r"[/\-._~+=:]")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+_YAML_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?\Z")
 _ENV_PREFIX = re.compile(r"[ \t]*(?:export[ \t]+|set[ \t]+|ENV[ \t]+|setenv[ \t]+)?\Z")
+CODE_SUFFIXES = (".py", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".rs", ".java", ".kt",
+                 ".rb", ".php", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".swift", ".scala", ".dart", ".lua")
 CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".properties", ".toml", ".yaml", ".yml", ".npmrc",
                    ".pypirc", ".netrc", ".envrc", ".tfvars")
 _FLAG_NEEDLES = ("pass", "pwd", "token", "secret", "key", "auth", "credential")
@@ -78,17 +81,29 @@ def _annotated(text: str, op: int) -> tuple[str, int] | None:
     return None
 
 
-def _env_line(text: str, name_start: int, name_end: int, op_start: int, value_end: int) -> bool:
-    """Whether ``NAME=value`` is an environment line: at the start of its line (or after ``export``, ``set``,
-    ``ENV``), no space around ``=``, nothing after the value but a comment."""
-    if name_end != op_start or text[op_start] != "=":
+def _literal_line(text: str, name_start: int, name_end: int, op_start: int, value_end: int, code: bool) -> bool:
+    """Whether the assignment is a whole line of settings, nothing after the value but a comment: an
+    environment line (``NAME=value`` at the start of its line or after ``export``/``set``/``ENV``, no space
+    around ``=``) or, outside code files, a YAML line (``  name: value``, ``- name: value``)."""
+    if name_end != op_start or text[op_start] not in "=:":
         return False
     line_start = text.rfind("\n", 0, name_start) + 1
-    prefix = _ENV_PREFIX.match(text, line_start, name_start) if name_start - line_start < 16 else None
-    if not prefix or (name_start > line_start and not prefix.group(0).strip()):
-        return False  # indented without export/set/ENV: a keyword argument on its own line
-    rest = text[value_end:text.find("\n", value_end) if "\n" in text[value_end:] else len(text)].strip()
+    if text[op_start] == "=":
+        prefix = _ENV_PREFIX.match(text, line_start, name_start) if name_start - line_start < 16 else None
+        if not prefix or (name_start > line_start and not prefix.group(0).strip()):
+            return False  # indented without export/set/ENV: a keyword argument on its own line
+    elif code or text[op_start + 1:op_start + 2] not in (" ", "\t") or \
+            not _YAML_PREFIX.match(text, line_start, name_start):
+        return False
+    end = text.find("\n", value_end)
+    rest = text[value_end:end if end >= 0 else len(text)].strip()
     return not rest or rest.startswith("#")
+
+
+def is_code_path(where: str) -> bool:
+    """Whether ``where`` (a path, maybe with ``:lines``) names a source file of a programming language."""
+    name = where.rsplit("/", 1)[-1].split(":", 1)[0].lower()
+    return name.endswith(CODE_SUFFIXES)
 
 
 def is_config_path(where: str) -> bool:
@@ -109,6 +124,8 @@ def named_value_is_secret(value: str, quoted: bool, literal: bool) -> bool:
         return False
     if not quoted and not literal:  # code or prose: only what cannot be a name, an expression or words
         return not is_reference(value) and "*" not in value and any(c.isdigit() for c in value)
+    if not quoted and any(c in value for c in "()[]{}"):
+        return False  # Optional[str], get_token()
     if quoted and "." in value and is_reference(value) and not any(c.isdigit() for c in value):
         return False  # "settings.SECRET_KEY", "config.api_token"
     return True
@@ -138,7 +155,7 @@ def _kind(name: str, value: str) -> str:
 
 def assignment_spans(text: str, lower: str, where: str = "") -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` for every secret assigned to a name in ``text``."""
-    config = is_config_path(where)
+    config, code = is_config_path(where), is_code_path(where)
     for m in _OPERATOR.finditer(text):
         op = m.start("op")
         name, name_start = _name_before(text, op)
@@ -154,12 +171,12 @@ def assignment_spans(text: str, lower: str, where: str = "") -> Iterator[tuple[i
         value = _trim(raw, bool(quote))
         start = m.start("v")
         if is_secret_name(name):
-            literal = config or _env_line(text, name_start, name_start + len(name), op, m.end("v"))
+            literal = config or _literal_line(text, name_start, name_start + len(name), op, m.end("v"), code)
             if m.group("op") == "==" and not looks_random(value, 16):
                 continue  # a comparison with a literal: only a generated-looking one is a secret
             if named_value_is_secret(value, quoted, literal):
                 yield start, start + len(value), _kind(name, value)
-        elif (quote or config or _env_line(text, name_start, name_start + len(name), op, m.end("v"))
+        elif (quote or config or _literal_line(text, name_start, name_start + len(name), op, m.end("v"), code)
               or not _IDENTIFIER.fullmatch(value)) and random_value_is_secret(value, name):
             yield start, start + len(value), "high_entropy_assignment"  # an unquoted name in code is a name
     flags = anchored(_FLAG, text, text, "--") if any(n in lower for n in _FLAG_NEEDLES) else iter(())
