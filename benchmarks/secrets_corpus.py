@@ -173,7 +173,8 @@ def main() -> None:
     if "library_chars" in fp:
         print(f"    (not a target) libraries {', '.join(LIBRARIES)}: {len(fp['library_findings'])} findings in "
               f"{fp['library_chars']:,} chars {fp['library_kinds']}")
-    print(f"(c) throughput (CPU time, best of {args.repeat}): pair texts {speed['pair_chars_per_s'] / 1e6:.2f} M chars/s "
+    print(f"(c) throughput (CPU time, best of {args.repeat}): pair texts "
+          f"{speed['pair_chars_per_s'] / 1e6:.2f} M chars/s "
           f"({speed['pair_texts']} texts, {speed['pair_us_per_text']:.0f} us each); source files "
           f"{speed['source_chars_per_s'] / 1e6:.2f} M chars/s ({speed['source_files']} files); "
           f"a short line {speed['short_line_us']:.0f} us")

@@ -6,8 +6,14 @@
 :func:`secret_values` gives the values found in a text, so that a caller can redact them again wherever
 they reappear in other words (``known=``). :mod:`.files` tells files that hold credentials by their path.
 
+Rules, in :mod:`.scanner`'s order: values the caller names, private key blocks (:mod:`.contexts`), the
+studio's token formats (:mod:`.tokens`), the regular-expression plugins of ``detect-secrets``
+(:mod:`.plugins`), credentials in URLs and authorization headers (:mod:`.contexts`) and credential or
+high-entropy assignments (:mod:`.assignments`); placeholders and obvious examples (``your-api-key``,
+``xxxx``, ``changeme``, ``<token>``) are not secrets (:mod:`.values`).
+
 This package imports nothing else from the studio, so every part of it (packaging, the sandbox, data
-preparation) can use it.
+preparation, SOURCE) can use it.
 """
 
 from __future__ import annotations

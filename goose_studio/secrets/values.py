@@ -3,10 +3,11 @@
 A value is a *placeholder* when it is a stand-in people write in docs and examples (``your-api-key``,
 ``xxxx``, ``changeme``, ``<token>``, ``${TOKEN}``, ``AKIAIOSFODNN7EXAMPLE``), a *reference* when it names
 something else (``os.environ``, ``settings.API_KEY``, ``get_token()``, a path, an environment variable's
-name) and *random-looking* when it mixes letter cases and digits with a high entropy and frequent changes of
-character class and few words, as generated keys do and identifiers do not. A name is *secret-like* when one of its words
-is ``password``, ``secret``, ``token``… (or a pair such as ``api key``), unless its last word says it holds
-something about the secret rather than the secret (``token_url``, ``password_field``, ``secret_name``).
+name) and *random-looking* when it mixes letter cases and digits with a high entropy, frequent changes of
+character class and few words, as generated keys do and identifiers do not. A name is *secret-like* when
+one of its words is ``password``, ``secret``, ``token``… (or a pair such as ``api key``), unless a word says
+it holds something about the secret rather than the secret (``token_url``, ``password_field``,
+``secret_name``, ``public_key``, ``bos_token``).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def entropy(text: str) -> float:
 
 
 def name_words(name: str) -> list[str]:
-    """The lower-cased words of an identifier: ``dbPassword`` → ``db``, ``password``; ``API_KEY`` → ``api``, ``key``."""
+    """The lower-cased words of an identifier (``dbPassword``: db, password; ``API_KEY``: api, key)."""
     return [w.lower() for w in _WORDS.findall(name)]
 
 

@@ -14,7 +14,7 @@ __all__ = ["find_secrets", "is_placeholder", "redact"]
 
 
 def redact(text: str) -> str:
-    """A stand-in for ``text`` in reports: its first characters and its length (see :func:`~goose_studio.secrets.preview`)."""
+    """A stand-in for ``text`` in reports: its first characters and length (:func:`goose_studio.secrets.preview`)."""
     return preview(text)
 
 
