@@ -59,6 +59,7 @@ def serve_core(
     base_model_path: Optional[str] = typer.Option(None, "--base-model-path",
                                                   help="Local base model folder; found automatically by default."),
     allow_host: list[str] = typer.Option([], "--allow-host", help="Extra Host header value to accept."),
+    no_retrieval: bool = typer.Option(False, "--no-retrieval", help="Answer without the core's retrieval index."),
 ) -> None:
     """Serve a core as an OpenAI-compatible chat endpoint (/v1/chat/completions, /v1/models, /health)."""
     from ..serve import serve
@@ -67,7 +68,8 @@ def serve_core(
         err.print(f"Serving [bold]{model}[/] at {base_url} (OpenAI-compatible; model '{model}'). Ctrl-C stops.")
 
     try:
-        serve(core, host=host, port=port, base_model_path=base_model_path, allowed_hosts=allow_host, on_ready=ready)
+        serve(core, host=host, port=port, base_model_path=base_model_path, allowed_hosts=allow_host, on_ready=ready,
+              retrieval=not no_retrieval)
     except ToolFailure as failure:
         show_failure(failure)
         raise typer.Exit(EXIT_USAGE if failure.kind in (FailureKind.needs_user, FailureKind.invalid_input)

@@ -7,7 +7,7 @@ passages before a question, :mod:`.files` builds an index folder and finds the o
 """
 
 from .embed import EMBED_MODEL, embed, embedder_available, load_embedder
-from .files import build_index_folder, extract_from_core
+from .files import build_index_folder, extract_from_core, open_index
 from .passages import Passage, build_passages
 from .prompt import DEFAULT_K, with_passages
 from .store import (EMBEDDINGS_FILE, INDEX_FILE, PASSAGES_FILE, RETRIEVAL_DIR, Hit, IndexInfo, RetrievalIndex,
@@ -16,4 +16,4 @@ from .tokens import terms
 
 __all__ = ["DEFAULT_K", "EMBEDDINGS_FILE", "EMBED_MODEL", "INDEX_FILE", "PASSAGES_FILE", "RETRIEVAL_DIR", "Hit",
            "IndexInfo", "Passage", "RetrievalIndex", "build_index_folder", "build_passages", "embed",
-           "embedder_available", "extract_from_core", "load_embedder", "read_info", "terms", "with_passages"]
+           "embedder_available", "extract_from_core", "load_embedder", "open_index", "read_info", "terms", "with_passages"]

@@ -44,3 +44,19 @@ def extract_from_core(core_file: Path, dest: Path) -> Path | None:
     shutil.rmtree(dest, ignore_errors=True)
     tmp.replace(dest)
     return dest
+
+
+def open_index(folder: Path | None, core_file: Path | None = None) -> RetrievalIndex | None:
+    """The retrieval index in ``folder`` (extracted there first from ``core_file`` when given); None when
+    there is none. A damaged index raises ToolFailure(corrupted)."""
+    if folder is None:
+        return None
+    if core_file is not None:
+        try:
+            if extract_from_core(core_file, folder) is None:
+                return None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    if not (folder / INDEX_FILE).is_file():
+        return None
+    return RetrievalIndex.load(folder)

@@ -3,11 +3,13 @@ server-sent events with ``stream: true``) and ``GET /health``.
 
 Errors are OpenAI-shaped JSON (``{"error": {"message", "type", "param", "code"}}``): 4xx for a bad request,
 503 when the backend cannot answer now, never a traceback. A *backend* is a callable taking the chat
-messages, ``max_tokens`` and ``temperature`` and returning the reply text (or a :class:`Reply`).
+messages, ``max_tokens`` and ``temperature`` and returning the reply text (or a :class:`Reply`); one that
+also has ``stream(messages, max_tokens, temperature)`` (an iterator of text pieces) streams real tokens.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import time
@@ -178,9 +180,14 @@ def build_app(backend: Backend, model_name: str, *, token: str | None = None, ho
     @api.post("/v1/chat/completions")
     def chat_completions(request: ChatRequest) -> Any:
         max_tokens = request.max_completion_tokens or request.max_tokens or default_max_tokens
+        streaming = request.stream and callable(getattr(backend, "stream", None))
         try:
             split_messages(request.messages)  # the conversation's shape, checked before the backend runs
-            answer = backend(request.messages, max_tokens, request.temperature or 0.0)
+            if streaming:
+                pieces = iter(backend.stream(request.messages, max_tokens, request.temperature or 0.0))  # type: ignore[attr-defined]
+                first = next(pieces, None)  # a failure before the first token is still an HTTP error
+            else:
+                answer = backend(request.messages, max_tokens, request.temperature or 0.0)
         except ToolFailure as failure:
             if failure.kind is FailureKind.invalid_input:
                 return _error(400, failure.message, "invalid_request_error", "invalid_request",
@@ -188,9 +195,12 @@ def build_app(backend: Backend, model_name: str, *, token: str | None = None, ho
             return _error(503, failure.message, "server_error", failure.kind.value)
         except BackendUnavailable as exc:
             return _error(503, str(exc) or "The model is not available now.", "server_error", "unavailable")
-        reply = answer if isinstance(answer, Reply) else Reply(text=str(answer))
         completion_id = f"chatcmpl-{secrets.token_hex(12)}"
         now = int(time.time())
+        if streaming:
+            return StreamingResponse(token_events(completion_id, now, first, pieces, max_tokens),
+                                     media_type="text/event-stream", headers={"cache-control": "no-cache"})
+        reply = answer if isinstance(answer, Reply) else Reply(text=str(answer))
         usage = None
         if reply.prompt_tokens is not None and reply.completion_tokens is not None:
             usage = {"prompt_tokens": reply.prompt_tokens, "completion_tokens": reply.completion_tokens,
@@ -201,7 +211,7 @@ def build_app(backend: Backend, model_name: str, *, token: str | None = None, ho
                                  "message": {"role": "assistant", "content": reply.text}}],
                     "usage": usage}
 
-        def events() -> Iterator[str]:  # the whole reply in one content chunk: generation is not incremental
+        def events() -> Iterator[str]:  # a backend that cannot stream: its whole reply in one content chunk
             base = {"id": completion_id, "object": "chat.completion.chunk", "created": now, "model": model_name}
             deltas = [({"role": "assistant", "content": ""}, None), ({"content": reply.text}, None),
                       ({}, reply.finish_reason)]
@@ -212,6 +222,31 @@ def build_app(backend: Backend, model_name: str, *, token: str | None = None, ho
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache"})
+
+    def token_events(completion_id: str, now: int, first: str | None, pieces: Iterator[str],
+                     max_tokens: int) -> Iterator[str]:
+        """Server-sent events of a streaming backend: one chunk per generated piece, as it comes."""
+        base = {"id": completion_id, "object": "chat.completion.chunk", "created": now, "model": model_name}
+
+        def chunk(delta: dict[str, Any], finish: str | None) -> str:
+            return "data: " + json.dumps({**base, "choices": [{"index": 0, "delta": delta,
+                                                               "finish_reason": finish}]}) + "\n\n"
+
+        yield chunk({"role": "assistant", "content": ""}, None)
+        text = ""
+        try:
+            for piece in itertools.chain([first] if first else [], pieces):
+                text += piece
+                yield chunk({"content": piece}, None)
+        except Exception as exc:  # the stream is already open: the error goes in it, OpenAI-shaped
+            yield "data: " + json.dumps({"error": {"message": f"The backend failed: {type(exc).__name__}: "
+                                                   f"{str(exc)[:300]}", "type": "server_error", "param": None,
+                                                   "code": "internal"}}) + "\n\n"
+            return
+        counter = getattr(backend, "count_tokens", None)
+        used = counter(text) if callable(counter) else None
+        yield chunk({}, "length" if used is not None and used >= max_tokens else "stop")
+        yield "data: [DONE]\n\n"
 
     app: Any = HostCheck(api, host_patterns(host, allowed_hosts))
     return BearerAuth(app, token, token_env) if token else app

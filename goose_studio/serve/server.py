@@ -85,8 +85,9 @@ class BackgroundServer:
 
 def serve(core: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, base_model_path: str | None = None,
           allowed_hosts: Iterable[str] = (), workspace: Workspace | None = None,
-          on_ready: Callable[[str, str], None] | None = None) -> None:
-    """Serve ``core`` until stopped. ``on_ready(model_name, base_url)`` is called once it accepts requests.
+          on_ready: Callable[[str, str], None] | None = None, retrieval: bool = True) -> None:
+    """Serve ``core`` until stopped (answering from its retrieval index unless ``retrieval`` is off).
+    ``on_ready(model_name, base_url)`` is called once it accepts requests.
 
     Raises ToolFailure before serving: an unsafe bind, a busy port, an unknown or unloadable core.
     """
@@ -96,7 +97,7 @@ def serve(core: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, base_
     ws.ensure()
     sock = bind_socket(host, port)
     try:
-        backend = load_core_backend(ws, core, base_model_path)
+        backend = load_core_backend(ws, core, base_model_path, retrieval=retrieval)
         app = build_app(backend, backend.model_name, token=token, host=host, allowed_hosts=allowed_hosts)
         server = _uvicorn_server(app, sock)
         if on_ready is not None:

@@ -66,3 +66,23 @@ def tiny_model_and_adapter(base: Path) -> tuple[Path, Path]:
             make_model(model)
             make_adapter(model, adapter)
     return model, adapter
+
+
+def trained_run(ws, model: Path, adapter: Path, repo: Path) -> str:
+    """A run record whose TRAIN is done (the adapter in its output folder, its recipe) and whose retrieval
+    index is built from ``repo`` (already indexed): what chat and retrieve open for ``run_id``."""
+    import shutil
+
+    import yaml
+
+    from goose_studio.retrieval import RETRIEVAL_DIR, build_index_folder
+    from goose_studio.runstore import RunStore
+
+    store = RunStore(ws)
+    run_id = ws.new_run_id("inventory")
+    store.create(run_id, str(repo), {"source": str(repo)})
+    paths = store.paths(run_id)
+    shutil.copytree(adapter, paths.output_dir, dirs_exist_ok=True)
+    paths.recipe.write_text(yaml.safe_dump({"model_name_or_path": str(model), "template": TEMPLATE}))
+    build_index_folder(repo, repo / ".studio-index.json", paths.run_dir / RETRIEVAL_DIR)
+    return run_id

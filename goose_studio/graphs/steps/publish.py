@@ -35,7 +35,7 @@ def body(state: RunState, opts: RunOptions, ctx: ToolContext, paths: RunPaths) -
                   "steps": trained.steps, "final_loss": trained.final_loss, "duration_sec": trained.duration_s,
                   "trained_on": trained.device, "build_engine": build_engine(state["build"]),
                   "accepted_low_quality": ev.accepted_low_quality},
-        fallbacks=taken, check_load=opts.check_load), ctx)
+        fallbacks=taken, retrieval_dir=ev.retrieval_dir, check_load=opts.check_load), ctx)
 
 
 def summary(result: Any) -> dict[str, Any]:

@@ -83,6 +83,8 @@ class PackageArgs(BaseModel):
     compatible_vram_min_gb: float | None = Field(default=None, ge=0,
                                                  description="Minimum VRAM to run; estimated when omitted.")
     out_dir: str | None = Field(default=None, description="Where the core goes; the workspace's cores/ by default.")
+    retrieval_dir: str | None = Field(default=None, description="The core's retrieval index folder (index.json, "
+                                      "passages.jsonl, optional embeddings.safetensors), packaged as retrieval/.")
     check_load: bool = True
     version: int | None = Field(default=None, ge=1, description="v<N>; the next free one for the slug by default.")
 
