@@ -183,10 +183,10 @@ def learn(work: Path) -> bool:
         path = ws.run_paths(out["run_id"]).dataset_dir / name
         if path.exists():
             pairs += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    page_pairs = [p for p in pairs if any(w in json.dumps(p) for w in ("/tasks", "/new"))]
+    page_pairs = [p for p in pairs if p.get("category") == "uiux"]
     print(f"learn: {out['status']} in {wall:.0f}s; BUILD {build.get('build_status')} ({build.get('pages')} pages, "
-          f"report {build.get('exploration_report')}); PREPARE uiux pairs {uiux}, pairs citing pages "
-          f"{len(page_pairs)}")
+          f"report {build.get('exploration_report')}); PREPARE uiux pairs {uiux}, "
+          f"{len(page_pairs)} in the dataset")
     for pair in page_pairs[:3]:
         print("  ", json.dumps(pair)[:300])
     return out["status"] == "complete" and uiux > 0
