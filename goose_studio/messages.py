@@ -70,12 +70,16 @@ def _eta(seconds: Any) -> str:
 
 
 def progress_text(tab: str, payload: dict[str, Any]) -> str:
-    """A step's latest progress event in words: "TRAIN step 14/60, loss 1.812, eta 3:40"."""
+    """A step's latest progress event in words: "TRAIN step 14/60, loss 1.812, 320 tokens/s, eta 3:40"."""
     label = step_label(tab) or tab
+    if payload.get("stage") == "queued" and payload.get("position"):
+        return f"{label} queued, position {payload['position']} (waiting for the trainer)"
     if "step" in payload and payload.get("total"):
         text = f"{label} step {payload['step']}/{payload['total']}"
         if isinstance(payload.get("loss"), (int, float)):
             text += f", loss {payload['loss']:.3f}"
+        if isinstance(payload.get("tokens_per_s"), (int, float)):
+            text += f", {payload['tokens_per_s']:.0f} tokens/s"
         if isinstance(payload.get("eta_sec"), (int, float)):
             text += f", eta {_eta(payload['eta_sec'])}"
         return text

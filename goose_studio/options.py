@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .presets import DEFAULT_PRESET
+from .presets import DEFAULT_PRESET, parse_hyperparameters
 
 
 class Option:
@@ -51,6 +51,13 @@ class RunOptions(BaseModel):
     bf16: bool | None = None
     use_cpu: bool | None = None
     use_unsloth: bool | None = None
+    recipe: str | None = None  # the quick recipe the run was started from
+    method: str | None = None  # qlora-4bit | lora | full (None: the best that runs here)
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)  # custom LLaMA-Factory keys, checked
+    gradient_checkpointing: bool | None = None
+    stop_on_plateau: bool = False
+    train_memory_mb: int | None = None  # a cap on the trainer's memory
+    substitutions: list[dict[str, Any]] = Field(default_factory=list)  # what a recipe could not have here, and why
     min_pairs: int = 40
     max_pairs: int = 240
     seed: int = 0
@@ -72,6 +79,11 @@ class RunOptions(BaseModel):
 
     def merged(self, overrides: dict[str, Any] | None) -> "RunOptions":
         """These options with ``overrides`` on top (a change back to ``None`` restores the default)."""
+    @field_validator("hyperparameters", mode="before")
+    @classmethod
+    def _hyperparameters(cls, value: Any) -> dict[str, Any]:
+        return parse_hyperparameters(value)
+
         if not overrides:
             return self
         return RunOptions.model_validate({**self.model_dump(), **overrides})

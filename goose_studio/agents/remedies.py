@@ -33,6 +33,7 @@ OPTION_BOUNDS: dict[str, tuple[type, float | None, float | None]] = {
     "check_load": (bool, None, None), "accept_low_quality": (bool, None, None), "build": (bool, None, None),
     "model": (str, None, None), "preset": (str, None, None), "branch": (str, None, None), "source": (str, None, None),
     "columns": (str, None, None), "language": (str, None, None),
+    "gradient_checkpointing": (bool, None, None), "stop_on_plateau": (bool, None, None),
     "drop_generic_pairs": (bool, None, None), "eval_probe_questions": (int, 0, 500),
     "eval_general_questions": (int, 0, 500),
 }

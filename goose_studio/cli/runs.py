@@ -84,7 +84,7 @@ def learn(**given: Any) -> None:
                 return detached(ws, resume, as_json, resume=True)
             outcome = resume_run(ws, resume, [view] if view else [])  # the same as `goose-studio resume RUN_ID`
         else:
-            if not given.get("source") and not given.get("example"):
+            if not given.get("source") and not given.get("example") and not given.get("recipe"):
                 raise ToolFailure(FailureKind.invalid_input, "No source given.",
                                   hint="Pass a git URL or a folder, or --example for the embedded example.")
             run_id = create_run(ws, validate_args(REGISTRY["learn"], given))

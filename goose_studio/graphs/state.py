@@ -48,6 +48,8 @@ class TrainStep(BaseModel):
     model: PrepareModelResult
     trained: TrainResult
 
+    substitutions: list[dict[str, Any]] = Field(default_factory=list)
+    loss_curve: str | None = None
 
 class EvalStep(BaseModel):
     """TEST: the evaluation of one adapter, its retrieval index, the judge's grades, what is wrong with it,

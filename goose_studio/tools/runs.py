@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import FailureKind, ToolFailure
 from ..events import TABS, RunEvent, read_events
 from ..messages import failure_text, progress_text, question_text, step_label
 from ..options import Option, default, option_name
-from ..presets import DEFAULT_PRESET, PresetName, preset_help
+from ..presets import DEFAULT_PRESET, Method, PresetName, parse_hyperparameters, preset_help
+from ..recipes.quick import RecipeName
 from ..runner import start_run
 from ..runstore import ACTIVE, RunStatus, RunStore, effective_status
 from .. import worker
@@ -52,9 +53,27 @@ class LearnArgs(BaseModel):
     pairs_only: bool = Field(False, description="Train on the given pairs alone, even when there is code.")
     eval_samples: Annotated[int, Option("eval_generate_samples")] = Field(
         default("eval_generate_samples"), ge=0, description="Held-out pairs to generate answers for (ROUGE-L/BLEU).")
+    recipe: RecipeName | None = Field(None, description="A Quick Recipe (see `goose-studio recipes`): its model, "
+                                      "method and training; the source is optional (the recipe's data, or local "
+                                      "data when it cannot be fetched).")
+    method: Method | None = Field(None, description="qlora-4bit (CUDA), lora (16-bit) or full; default: the best "
+                                                    "that runs here.")
+    custom: Annotated[list[str], Option("hyperparameters")] = Field(
+        default_factory=list, description="A custom hyper-parameter, KEY=VALUE with LLaMA-Factory's names "
+                                          "(lora_alpha=64, warmup_ratio=0.05, ...); implies --preset custom.")
+
+    @field_validator("custom")
+    @classmethod
+    def _custom(cls, value: list[str]) -> list[str]:
+        parse_hyperparameters(value)  # every problem at once, as this field's error
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> "LearnArgs":
+        if self.custom and self.preset == DEFAULT_PRESET:
+            self.preset = "custom"
+        if self.recipe is not None and not (self.source or self.sources) and not self.example:
+            return self  # the recipe brings its data
         if bool(self.source or self.sources) == self.example:
             raise ValueError("give either source (or sources) or example=true (exactly one)")
         return self
@@ -93,6 +112,16 @@ def _absolute(source: str) -> str:
 
 def create_run(ws: Workspace, args: LearnArgs) -> str:
     """The run folder for ``args``; returns its id (the CLI runs it in the foreground, ``learn`` in a worker)."""
+    if args.recipe is not None:  # the recipe's run on this machine, with what the user gave on top
+        from ..recipes.fit import plan_recipe, with_user_options
+
+        given = bool(args.source or args.sources or args.example)
+        plan = plan_recipe(args.recipe, args.resolved_source() if given else None, cache_dir=ws.cache / "huggingface")
+        fields = type(args).model_fields
+        explicit = {option_name(n, f.metadata) for n, f in fields.items()
+                    if getattr(args, n) != f.get_default(call_default_factory=True)}
+        options = {k: v for k, v in args.run_options().items() if k in explicit and k != "recipe"}
+        return start_run(ws, plan.source, with_user_options(plan, options))
     return start_run(ws, args.resolved_source(), args.run_options())
 
 
@@ -160,6 +189,8 @@ class RunStatusResult(BaseModel):
     step: str | None = Field(None, description="The current (or failed) step.")
     completed_steps: list[str] = Field(default_factory=list)
     progress: str | None = Field(None, description="The latest progress of the current step, in words.")
+    queue_position: int | None = Field(None, description="While the run waits for the trainer (one per device): "
+                                                         "its place in the queue, 1 = next.")
     alive: bool = Field(description="Whether a process is running it now.")
     worker_pid: int | None = None
     resumable: bool
@@ -270,11 +301,13 @@ def run_status(args: RunStatusArgs, ctx: ToolContext) -> RunStatusResult:
         question = QuestionInfo(tab=q.tab, kind=q.kind, message=q.message, need=q.need, explanation=q.explanation,
                                 tried=q.tried, choices=[c.model_dump(mode="json") for c in q.choices],
                                 guide=question_text(q))
+    queued = next((e.payload for e in reversed(events) if e.step == ("train", "progress")), {})
+    position = queued.get("position") if queued.get("stage") == "queued" and status in ACTIVE else None
     if status not in ACTIVE:
         progress = "done" if status is RunStatus.complete else None
     return RunStatusResult(
         run_id=args.run_id, status=status.value, recorded_status=run.status.value, step=step,
-        completed_steps=completed, progress=progress, alive=info.alive, worker_pid=run.worker_pid,
+        completed_steps=completed, progress=progress, queue_position=position, alive=info.alive, worker_pid=run.worker_pid,
         resumable=info.resumable, failure=failure, question=question, core=run.core,
         quality_score=run.quality_score, source=run.source, created=run.created, updated=run.updated,
         run_dir=str(store.paths(args.run_id).run_dir),

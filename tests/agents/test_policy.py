@@ -99,11 +99,13 @@ def test_oom_takes_repairs_in_order_then_the_fallback_then_asks():
     s = state("train", "oom", options={**DEFAULT_OPTIONS, "source": "/src", "model": "some/Model-7B"})
     cur = {**CURRENT, "batch_size": 4}
     assert policy.decide(s, cur) == "repair"
-    assert [r.id for r in policy.candidates("repair", s, cur)][:2] == ["halve-batch", "halve-cutoff"]
+    assert [r.id for r in policy.candidates("repair", s, cur)][:3] == [
+        "halve-batch", "gradient-checkpointing", "halve-cutoff"]  # smaller batch, then checkpointing, then sequences
     at_floor = {**cur, "batch_size": 1, "cutoff_len": 64}
+    s["used"] = {"gradient-checkpointing": 1}
     assert policy.decide(s, at_floor) == "fallback"
     assert [r.id for r in policy.candidates("fallback", s, at_floor)] == ["smaller-model"]
-    s["used"] = {"smaller-model": 1}
+    s["used"] = {"gradient-checkpointing": 1, "smaller-model": 1}
     assert policy.decide(s, at_floor) == "guide"
 
 
