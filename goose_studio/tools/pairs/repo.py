@@ -28,13 +28,20 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")
 
 @dataclass
 class Pair:
-    """One instruction/answer pair, with its category, source span and split group."""
+    """One instruction/answer pair, with its category, source span and split group.
+
+    Phrasings of one fact share ``fact`` (a stable key) and count up ``variant`` from 0; ``origin`` says
+    what the pair was made from: ``code``, ``docs``, ``user`` (the user's own pairs) or ``brain``.
+    """
 
     category: str
     instruction: str
     output: str
     source: str
     group: str  # the split key: one file path, or "" for pairs about a directory or several files
+    fact: str = ""
+    variant: int = 0
+    origin: str = "code"
 
 
 @dataclass
@@ -66,6 +73,7 @@ class Repo:
         self.files: dict[str, File] = {}
         self.stale: list[str] = []
         root_resolved = root.resolve()
+        self.root = root_resolved
         for fi in sorted(index.files, key=lambda f: f.path):
             self.files[fi.path] = File(fi, self._read(root_resolved, fi))
         self.symbols: dict[SymRef, tuple[File, Symbol]] = {}
@@ -95,6 +103,8 @@ class Repo:
             for target in internal:
                 self.importers[target].append(f.path)
         self._raises: dict[SymRef, list[Raise]] = {}
+        self.cache: dict[str, object] = {}  # what the fact generators compute once per repository
+        self.phrasings = 3  # questions asked per fact by the fact generators
 
     # ---- reading
 

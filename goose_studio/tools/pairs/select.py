@@ -1,5 +1,9 @@
 """Choosing the pairs: de-duplication (exact, then near duplicates found with MinHash/LSH), the split into
-train and held-out sides by file (or source span), stratified by category, and the cap per side."""
+train and held-out sides by file (or source span), stratified by category, and the weighted cap per side.
+
+Phrasings of one fact (pairs sharing ``fact``) may share an answer; they are never each other's duplicates.
+Under the cap a fact's first phrasing comes before any fact's second one.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import zlib
 from collections import Counter, defaultdict
 from typing import Callable
 
-from .generators import CATEGORIES
+from .generators import CATEGORIES, KNOWLEDGE_CATEGORIES, WEIGHTS
 from .repo import Pair
 from .text import norm, stable_hash
 
@@ -18,6 +22,7 @@ HELD_OUT_OVERSHOOT = 1.5  # the held-out side takes at most this times its targe
 _OVER_WEIGHT = 0.25  # holding out too much of a category costs less than holding out too little
 _SPLIT_WINDOW = 256  # files weighed per greedy step, in seeded hash order
 _SPLIT_NEAR_BEST = 0.5  # a greedy step takes the first file lowering the cost by this share of the best file
+_MIN_HELD_SHARE = 0.5  # files the facts come from are held out only below this share of the target
 
 
 def _shingles(text: str) -> frozenset[str]:
@@ -38,12 +43,17 @@ def _minhash(shingles: frozenset[str]) -> list[int]:
     return [min((a * h + b) % _MERSENNE for h in hashes) for a, b in _PERMS]
 
 
+def _rank(category: str) -> int:
+    return CATEGORIES.index(category) if category in CATEGORIES else len(CATEGORIES)
+
+
 def dedup_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
-    """The pairs without exact duplicates (normalized instruction or output) and near-duplicate outputs
-    within a category, in a fixed order; and how many were dropped."""
-    ordered = sorted(pairs, key=lambda p: (CATEGORIES.index(p.category), p.group, p.source, p.instruction, p.output))
+    """The pairs without exact duplicates (normalized instruction, or output outside the pair's own fact)
+    and near-duplicate outputs within a category (other facts only), in a fixed order; and how many were
+    dropped."""
+    ordered = sorted(pairs, key=lambda p: (_rank(p.category), p.group, p.source, p.variant, p.instruction, p.output))
     seen_instr: set[str] = set()
-    seen_out: set[str] = set()
+    seen_out: dict[str, str] = {}
     buckets: dict[tuple[str, int, tuple[int, ...]], list[int]] = defaultdict(list)
     kept: list[Pair] = []
     kept_shingles: list[frozenset[str]] = []
@@ -51,19 +61,20 @@ def dedup_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
     rows = len(_PERMS) // _BANDS
     for p in ordered:
         ki, ko = norm(p.instruction), norm(p.output)
-        if ki in seen_instr or ko in seen_out:
+        if ki in seen_instr or (ko in seen_out and (not p.fact or seen_out[ko] != p.fact)):
             removed += 1
             continue
         sh = _shingles(p.output)
         sig = _minhash(sh)
         keys = [(p.category, b, tuple(sig[b * rows : (b + 1) * rows])) for b in range(_BANDS)]
         candidates = sorted({i for key in keys for i in buckets.get(key, [])})
-        if any(len(sh & kept_shingles[i]) / max(1, len(sh | kept_shingles[i])) >= NEAR_DUP_JACCARD
+        if any((not p.fact or kept[i].fact != p.fact)
+               and len(sh & kept_shingles[i]) / max(1, len(sh | kept_shingles[i])) >= NEAR_DUP_JACCARD
                for i in candidates):
             removed += 1
             continue
         seen_instr.add(ki)
-        seen_out.add(ko)
+        seen_out.setdefault(ko, p.fact)
         for key in keys:
             buckets[key].append(len(kept))
         kept.append(p)
@@ -71,30 +82,33 @@ def dedup_pairs(pairs: list[Pair]) -> tuple[list[Pair], int]:
     return kept, removed
 
 
-def priority(p: Pair, seed: int) -> tuple[int, str]:
-    """The seeded hash order in which pairs are taken when there are too many."""
-    return stable_hash(seed, "pick", p.category, p.instruction), p.instruction
+def priority(p: Pair, seed: int) -> tuple[int, int, str]:
+    """The order in which pairs are taken when there are too many: a fact's earlier phrasings first, then a
+    seeded hash order."""
+    return p.variant, stable_hash(seed, "pick", p.category, p.instruction), p.instruction
 
 
-def _quotas(available: dict[str, int], limit: int) -> dict[str, int]:
-    """Pairs per category under a round-robin cap: one of each category per round, in ``CATEGORIES`` order."""
+def _quotas(available: dict[str, int], limit: int, weights: dict[str, int] | None = None) -> dict[str, int]:
+    """Pairs per category under a weighted round-robin cap: ``weights[c]`` of category ``c`` per round, in
+    ``CATEGORIES`` order, until ``limit`` pairs are taken or every category is used up."""
+    weights = weights or WEIGHTS
     quota = {c: 0 for c in CATEGORIES}
-    left, depth = limit, 0
+    left = limit
     while left > 0:
         took = False
         for c in CATEGORIES:
-            if depth < available.get(c, 0) and left > 0:
-                quota[c] += 1
-                left -= 1
-                took = True
+            for _ in range(max(0, weights.get(c, 1))):
+                if quota[c] < available.get(c, 0) and left > 0:
+                    quota[c] += 1
+                    left -= 1
+                    took = True
         if not took:
             break
-        depth += 1
     return quota
 
 
 def cap_pairs(train_pool: list[Pair], held_pool: list[Pair], limit: int, ratio: float,
-         seed: int) -> tuple[list[Pair], list[Pair]]:
+              seed: int, weights: dict[str, int] | None = None) -> tuple[list[Pair], list[Pair]]:
     """At most ``limit`` pairs in all, taken per side: train pairs from train files, held-out from held-out files.
 
     The per-category counts are those of a round-robin cap over both sides together; each category's count
@@ -109,7 +123,7 @@ def cap_pairs(train_pool: list[Pair], held_pool: list[Pair], limit: int, ratio: 
         return {c: sorted((p for p in pool if p.category == c), key=lambda p: priority(p, seed)) for c in CATEGORIES}
 
     train_q, held_q = queues(train_pool), queues(held_pool)
-    quota = _quotas({c: len(train_q[c]) + len(held_q[c]) for c in CATEGORIES}, limit)
+    quota = _quotas({c: len(train_q[c]) + len(held_q[c]) for c in CATEGORIES}, limit, weights)
     ideal = {c: ratio * quota[c] for c in CATEGORIES}
     held_n: dict[str, int] = {}
     high: dict[str, int] = {}
@@ -138,13 +152,24 @@ def _choose_held_out(groups: dict[str, Counter[str]], ratio: float, seed: int) -
     if len(order) < 2:
         return set()
     rank = {g: i for i, g in enumerate(order)}
-    size = {g: sum(groups[g].values()) for g in order}
+    whole = {g: sum(groups[g].values()) for g in order}
+    # the held-out share is counted over the pairs about the code: a file's fact pairs go with it, but the
+    # split does not hold files out to reach a share of the facts (when there is nothing but facts, over all)
+    code = {g: sum(n for c, n in groups[g].items() if c not in KNOWLEDGE_CATEGORIES) for g in order}
+    size = code if sum(code.values()) else whole
     totals: Counter[str] = Counter()
     for g in order:
         totals.update(groups[g])
     target = ratio * sum(size.values())
     bound = HELD_OUT_OVERSHOOT * target
-    want = {c: ratio * n for c, n in totals.items() if n >= STRATIFY_MIN_PAIRS}
+    want = {c: ratio * n for c, n in totals.items() if n >= STRATIFY_MIN_PAIRS and c not in KNOWLEDGE_CATEGORIES}
+
+    facts = {g: sum(n for c, n in groups[g].items() if c in KNOWLEDGE_CATEGORIES) for g in order}
+    tiers = {g: 0 if facts[g] == 0 else 1 if 3 * facts[g] <= whole[g] else 2 for g in order}
+    # files are weighed with the fewest facts first (tests, then small modules), in seeded order among equals:
+    # every fact held out is one the core does not learn
+    order = sorted(order, key=lambda g: (tiers[g], facts[g], rank[g]))
+    rank = {g: i for i, g in enumerate(order)}
 
     def term(c: str, h: int) -> float:
         if c in want:
@@ -184,27 +209,34 @@ def _choose_held_out(groups: dict[str, Counter[str]], ratio: float, seed: int) -
         count += size[g]
 
     # greedy: add the first file (in seeded order) that lowers the cost nearly as much as the best one does,
-    # looking at the first _SPLIT_WINDOW files that fit (all of them in a repository of ordinary size)
+    # looking at the first _SPLIT_WINDOW files that fit (all of them in a repository of ordinary size); files
+    # the facts come from are held out only when files without facts no longer lower the cost, so that the
+    # core learns as many of the repository's facts as it can
+    allowed = 0
     while len(held) + 1 < len(order):
         gains: list[tuple[str, float]] = []
         for g in order:
-            if g not in held and count + size[g] <= bound:
+            if g not in held and tiers[g] <= allowed and count + size[g] <= bound:
                 gains.append((g, gain(g)))
                 if len(gains) >= _SPLIT_WINDOW:
                     break
         best = min((d for _, d in gains), default=0.0)
         if best >= -1e-9:
-            break
+            short = count < _MIN_HELD_SHARE * target or any(not have[c] for c in want)
+            if allowed >= 2 or (allowed and not short):
+                break
+            allowed += 1
+            continue
         add(next(g for g, d in gains if d <= _SPLIT_NEAR_BEST * best))
 
     # a category with enough pairs and none held out gets a file of its own or, when none fits, a swap
     for c in CATEGORIES:
         if c not in want or have[c]:
             continue
-        options = [g for g in order if groups[g][c] and g not in held]
+        options = sorted((g for g in order if groups[g][c] and g not in held), key=lambda g: (tiers[g], rank[g]))
         fitting = [g for g in options if count + size[g] <= bound]
         if fitting and len(held) + 1 < len(order):
-            add(min(fitting, key=lambda g: (gain(g), rank[g])))
+            add(min(fitting, key=lambda g: (tiers[g], gain(g), rank[g])))
             continue
         covered = [k for k in want if have[k]]
         swaps = []

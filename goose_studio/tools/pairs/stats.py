@@ -1,5 +1,5 @@
-"""Counting the dataset: tokens per pair (``chars / 4`` or a local tokenizer), the estimated training time
-and the quality score."""
+"""Counting the dataset: tokens per pair (``chars / 4`` or a local tokenizer) and the estimated training
+time (the quality score is in :mod:`.dashboard`)."""
 
 from __future__ import annotations
 
@@ -55,23 +55,6 @@ class TokenCounter:
         if self._tok is None:
             return math.ceil(len(text) / 4)
         return len(self._tok(text, add_special_tokens=False)["input_ids"])
-
-
-def quality_score(per_category: dict[str, int], requested: int, token_counts: list[int]) -> int:
-    """The 0-100 guide of the package docstring: coverage, volume, balance and context fit."""
-    total = sum(per_category.values())
-    if total == 0:
-        return 0
-    present = [n for n in per_category.values() if n > 0]
-    coverage = min(1.0, len(present) / max(1, min(4, requested)))
-    volume = min(1.0, total / 200)
-    if len(present) > 1:
-        entropy = -sum((n / total) * math.log(n / total) for n in present)
-        balance = entropy / math.log(len(present))
-    else:
-        balance = 0.0
-    fit = sum(1 for t in token_counts if FIT_MIN_TOKENS <= t <= FIT_MAX_TOKENS) / len(token_counts)
-    return max(0, min(100, round(30 * coverage + 25 * volume + 20 * balance + 25 * fit)))
 
 
 def train_minutes(train_tokens: int, epochs: float, seconds_per_1k_tokens: float) -> float:

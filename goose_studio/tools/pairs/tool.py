@@ -1,8 +1,9 @@
 """The ``generate_pairs`` tool: its arguments and result, and the run from index to written files.
 
 The tool loads the index, builds the :class:`~.repo.Repo`, runs the generator of each requested category
-(:data:`~.generators.GENERATORS`), de-duplicates, splits and caps (:mod:`.select`), counts
-(:mod:`.stats`) and writes ``train.jsonl``, ``eval.jsonl``, ``dataset_info.json`` and ``stats.json``.
+(:data:`~.generators.GENERATORS`), adds the brain pass's checked pairs when there are some, de-duplicates,
+splits and caps (:mod:`.select`), adds the user's own pairs (never dropped), counts (:mod:`.stats`,
+:mod:`.dashboard`) and writes ``train.jsonl``, ``eval.jsonl``, ``dataset_info.json`` and ``stats.json``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from ...secrets import Finding, redact, secret_values
 from ...workspace import slugify, write_atomic, write_json
 from ..index_models import INDEX_FILENAME, load_index
 from ..registry import ToolContext, tool
+from . import dashboard
+from .docs import doc_files, doc_texts
 from .exploration import load_exploration
 from .generators import CATEGORIES, GENERATORS, CategoryName
+from .grounding import Vocabulary
+from .language import detect_language
 from .repo import Pair, Repo
 from .select import cap_pairs, dedup_pairs, priority, split_pairs
-from .stats import FIT_MAX_TOKENS, TEMPLATE_OVERHEAD_TOKENS, TokenCounter, quality_score, train_minutes
+from .stats import FIT_MAX_TOKENS, TEMPLATE_OVERHEAD_TOKENS, TokenCounter, train_minutes
 from .text import stable_hash
+from .extras import external_imports, extra_pairs, pair_languages, split_user
 
 TRAIN_FILE = "train.jsonl"
 EVAL_FILE = "eval.jsonl"
@@ -56,9 +62,23 @@ class GeneratePairsArgs(BaseModel):
         default=None, description="A local tokenizer folder for exact token counts (default: chars / 4)."
     )
     epochs: float = Field(default=3.0, gt=0, description="Epochs assumed by est_train_minutes.")
-    seconds_per_1k_tokens: float = Field(
-        default=10.0, gt=0, description="Training seconds per 1,000 tokens assumed by est_train_minutes."
+    seconds_per_1k_tokens: float | None = Field(
+        default=None, gt=0, description="Training seconds per 1,000 tokens assumed by est_train_minutes; default: "
+        "measured on the workspace's latest runs, else 5."
     )
+    phrasings: int = Field(default=3, ge=1, le=8, description="Questions asked per fact (defaults, behaviour, "
+                           "relations, docs).")
+    pairs_file: str | None = Field(
+        default=None, description="The user's own pairs (alpaca JSONL, JSON, prompt/completion, question/answer or "
+        "chat messages), merged and never dropped by the cap; format errors are fixed and reported."
+    )
+    brain_pairs_file: str | None = Field(
+        default=None, description="Pairs written by the brain pass and checked against the repository (JSONL)."
+    )
+    language: str | None = Field(
+        default=None, description="Keep only the user's pairs in this language (e.g. 'en') when the file mixes several."
+    )
+    pairs_only: bool = Field(default=False, description="Use the user's pairs alone (no generated pairs).")
     exploration_report: str | None = Field(
         default=None, description="The running app's exploration-report.json (explore_ui), or its folder: its "
         "pages, forms, routes and issues become uiux pairs."
@@ -99,6 +119,30 @@ class PairStats(BaseModel):
     secrets_per_file: dict[str, list[str]] = Field(
         default_factory=dict, description="The kinds of secrets redacted, per source file (never the values)."
     )
+    per_origin: dict[str, int] = Field(default_factory=dict, description="Pairs written per origin: code, docs, "
+                                       "user, brain.")
+    per_source: dict[str, int] = Field(default_factory=dict, description="Pairs written per source file (top 40).")
+    grounded_share: float = Field(default=1.0, description="Share of written pairs whose answer names only files, "
+                                  "symbols and values of the repository.")
+    knowledge_share: float = Field(default=0.0, description="Share of fact and documentation pairs.")
+    quality_parts: dict[str, float] = Field(default_factory=dict, description="The quality score's parts, 0..1 each "
+                                            "(see the dashboard module).")
+    throughput: Literal["given", "measured", "default"] = Field(
+        default="default", description="Where seconds_per_1k_tokens comes from.")
+    throughput_runs: int = Field(default=0, description="Runs the measured throughput is the median of.")
+    phrasings: int = 3
+    doc_files: int = Field(default=0, description="Documentation files read (README, docs/, ...).")
+    doc_skipped: list[dict[str, str]] = Field(default_factory=list, description="Documentation files skipped, "
+                                              "with the reason.")
+    user_pairs: int = Field(default=0, description="The user's own pairs written (never dropped by the cap).")
+    user_fixed: dict[str, int] = Field(default_factory=dict, description="Format fixes made to the user's pairs.")
+    user_skipped: list[dict[str, Any]] = Field(default_factory=list, description="The user's rows that could not "
+                                               "be used, with line and reason (first 50).")
+    user_languages: dict[str, int] = Field(default_factory=dict, description="The user's pairs per language.")
+    brain_pairs: int = Field(default=0, description="Pairs from the brain pass written.")
+    user_file_error: str = Field(default="", description="Why the user's pairs file was skipped, if it was.")
+    external_imports: list[str] = Field(default_factory=list, description="Outside packages the code imports most "
+                                        "(related sources worth learning too).")
 
 
 class GeneratePairsResult(BaseModel):
@@ -112,16 +156,20 @@ class GeneratePairsResult(BaseModel):
     train_pairs: int
     eval_pairs: int
     stats: PairStats
+    actions: list[str] = Field(default_factory=list, description="What PREPARE did beyond the plain generation "
+                               "(more phrasings for a small dataset, the brain pass), in words.")
+    brain: dict[str, Any] | None = Field(default=None, description="The brain pass's report, when it ran.")
 
 
 def _record(p: Pair) -> dict[str, str]:
-    """One JSONL line's fields: alpaca columns plus category, source, group and a stable id."""
+    """One JSONL line's fields: alpaca columns plus category, origin, source, group and a stable id."""
     return {
         "category": p.category,
         "group": p.group,
         "id": hashlib.sha256(f"{p.category}\x1f{p.instruction}".encode("utf-8")).hexdigest()[:16],
         "input": "",
         "instruction": p.instruction,
+        "origin": p.origin,
         "output": p.output,
         "source": p.source,
     }
@@ -213,26 +261,38 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
     ctx.progress(stage="index", files=len(index.files))
 
     repo = Repo(index, repo_root, name, args.max_answer_chars, args.max_code_lines)
+    repo.phrasings = args.phrasings
     repo.exploration = load_exploration(args.exploration_report) if args.exploration_report else None
     requested = [c for c in CATEGORIES if c in set(args.categories)]
     per_category_limit = max(4 * args.max_pairs, 2000)
     candidates: list[Pair] = []
     tried: dict[str, int] = {}
-    for category in requested:
+    for category in ([] if args.pairs_only else requested):
         made = [p for p in GENERATORS[category](repo, set(requested)) if p.output.strip()]
         tried[category] = len(made)
         if len(made) > per_category_limit:
             made = sorted(made, key=lambda p: priority(p, args.seed))[:per_category_limit]
         candidates += made
         ctx.progress(stage="generate", category=category, candidates=len(made))
+    brain = extra_pairs(args.brain_pairs_file, "brain", requested)
+    candidates += brain.pairs
+    user = extra_pairs(args.pairs_file, "user", None)
+    user_pairs = [p for p in user.pairs if not args.language or detect_language(p.instruction + " " + p.output)
+                  == args.language]
 
     known = source_secrets(repo, repo_root, candidates)
     candidates, secrets_found = redact_pairs(candidates, known)
+    user_pairs, user_secrets = redact_pairs(user_pairs, known)
+    secrets_found.update(user_secrets)
     unique, removed = dedup_pairs(candidates)
     ctx.progress(stage="dedup", kept=len(unique), removed=removed)
     train_pool, held_pool, split_by = split_pairs(unique, args.held_out_ratio, args.seed)
     train, held_out = cap_pairs(train_pool, held_pool, args.max_pairs, args.held_out_ratio, args.seed)
+    if user_pairs:
+        kept_user, held_user = split_user(user_pairs, args.held_out_ratio, args.seed, bool(held_out))
+        train, held_out = train + kept_user, held_out + held_user
     chosen = train + held_out
+    requested = requested + sorted({p.category for p in chosen} - set(requested))
     per_category = {c: sum(1 for p in chosen if p.category == c) for c in requested}
     if len(chosen) < args.min_pairs:
         raise ToolFailure(
@@ -259,10 +319,24 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
     held_out.sort(key=order)
 
     counter = TokenCounter(args.tokenizer_path)
+    docs, doc_skipped = doc_files(repo)
+    vocabulary = Vocabulary(repo, doc_texts(docs))
+    grounded = sum(1 for p in chosen if p.origin != "user" and vocabulary.grounded(p.output, p.instruction))
+    generated = sum(1 for p in chosen if p.origin != "user")
+    if args.seconds_per_1k_tokens is not None:
+        rate, rate_from, rate_runs = args.seconds_per_1k_tokens, "given", 0
+    else:
+        measured, rate_runs = dashboard.measured_throughput(ctx.workspace.root)
+        rate = measured or dashboard.DEFAULT_SECONDS_PER_1K_TOKENS
+        rate_from = "measured" if measured else "default"
     tokens = {id(p): counter.count(p.instruction) + counter.count(p.output) for p in chosen}
     counts = [tokens[id(p)] for p in chosen]
     train_tokens = sum(tokens[id(p)] + TEMPLATE_OVERHEAD_TOKENS for p in train)
-    est_minutes = train_minutes(train_tokens, args.epochs, args.seconds_per_1k_tokens)
+    est_minutes = train_minutes(train_tokens, args.epochs, rate)
+    grounded_share = round(grounded / generated, 4) if generated else 1.0
+    knowledge = dashboard.knowledge_share(chosen)
+    score, parts = dashboard.quality(per_category, len(requested), [tokens[id(p)] for p in chosen], grounded_share,
+                                     knowledge)
     group_key = (lambda p: p.group) if split_by == "file" else (lambda p: p.source if p.group else "")
     train_groups = {group_key(p) for p in train if group_key(p)}
     eval_groups = {group_key(p) for p in held_out if group_key(p)}
@@ -281,8 +355,8 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         train_tokens=train_tokens,
         est_train_minutes=round(est_minutes, 1),
         epochs=args.epochs,
-        seconds_per_1k_tokens=args.seconds_per_1k_tokens,
-        quality_score=quality_score(per_category, len(requested), counts),
+        seconds_per_1k_tokens=rate,
+        quality_score=score,
         split_by=split_by,  # type: ignore[arg-type]
         files_indexed=len(index.files),
         files_used=len(used_files),
@@ -290,6 +364,23 @@ def generate_pairs(args: GeneratePairsArgs, ctx: ToolContext) -> GeneratePairsRe
         eval_files=len(eval_groups),
         stale_files=sorted(repo.stale),
         **secret_stats(chosen, secrets_found),
+        per_origin=dashboard.per_origin(chosen),
+        per_source=dashboard.per_source(chosen),
+        grounded_share=grounded_share,
+        knowledge_share=round(knowledge, 4),
+        quality_parts=parts,
+        throughput=rate_from,  # type: ignore[arg-type]
+        throughput_runs=rate_runs,
+        phrasings=args.phrasings,
+        doc_files=len(docs),
+        doc_skipped=[{"path": path, "reason": reason} for path, reason in doc_skipped[:50]],
+        user_pairs=sum(1 for p in chosen if p.origin == "user"),
+        user_fixed=dict(sorted(user.fixed.items())),
+        user_skipped=user.skipped[:50],
+        user_languages=pair_languages(user.pairs),
+        brain_pairs=sum(1 for p in chosen if p.origin == "brain"),
+        user_file_error=user.error,
+        external_imports=external_imports(repo),
     )
 
     base = slugify(name, "repo").replace("-", "_")

@@ -11,7 +11,8 @@ from pairs_helpers import acme, ctx, read_jsonl, run  # noqa: F401  (fixtures)
 
 
 def test_every_category_has_a_generator_in_the_documented_order() -> None:
-    assert CATEGORIES == ("explain", "generate", "debug", "architecture", "testing", "uiux")
+    assert CATEGORIES == ("explain", "generate", "debug", "architecture", "testing", "uiux", "defaults", "behaviour",
+                          "relations", "docs")
     assert tuple(GENERATORS) == CATEGORIES and all(callable(g) for g in GENERATORS.values())
     choices = typing.get_args(typing.get_args(GeneratePairsArgs.model_fields["categories"].annotation)[0])
     assert choices == CATEGORIES

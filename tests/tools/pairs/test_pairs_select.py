@@ -11,6 +11,7 @@ import pytest
 
 from goose_studio.tools.pairs import CATEGORIES
 from goose_studio.tools.pairs import select as select_mod
+from goose_studio.tools.pairs.generators import KNOWLEDGE_CATEGORIES, WEIGHTS
 from goose_studio.tools.pairs.text import stable_hash
 from pairs_helpers import (  # noqa: F401  (fixtures)
     acme,
@@ -57,16 +58,17 @@ def test_seed_moves_the_held_out_files(acme: Path, tmp_path: Path, ctx) -> None:
     assert len(held_sets) >= 2
 
 
-def test_cap_keeps_categories_balanced(acme: Path, tmp_path: Path, ctx) -> None:
+def test_cap_keeps_categories_balanced_by_their_weights(acme: Path, tmp_path: Path, ctx) -> None:
     full = run(acme, tmp_path / "full", ctx).stats.per_category
-    capped = run(acme, tmp_path / "capped", ctx, max_pairs=30, min_pairs=10)
+    capped = run(acme, tmp_path / "capped", ctx, max_pairs=60, min_pairs=10)
     counts = capped.stats.per_category
-    assert sum(counts.values()) == capped.train_pairs + capped.eval_pairs == 30
-    assert capped.stats.capped_removed == sum(full.values()) - 30
+    assert sum(counts.values()) == capped.train_pairs + capped.eval_pairs == 60
+    assert capped.stats.capped_removed == sum(full.values()) - 60
     exhausted = {c for c in CATEGORIES if counts[c] == full[c]}
-    open_counts = [counts[c] for c in CATEGORIES if c not in exhausted]
-    assert open_counts and max(open_counts) - min(open_counts) <= 1
-    assert all(counts[c] <= min(open_counts) for c in exhausted)
+    rounds = [counts[c] / WEIGHTS[c] for c in CATEGORIES if c not in exhausted]  # rounds of the round-robin
+    assert rounds and max(rounds) - min(rounds) <= 1
+    assert all(counts[c] <= WEIGHTS[c] * (min(rounds) + 1) for c in exhausted)
+    assert sum(counts[c] for c in KNOWLEDGE_CATEGORIES) >= sum(counts.values()) / 2  # facts and docs weigh more
 
 
 @pytest.mark.parametrize("ratio", [0.1, 0.2])
@@ -83,10 +85,11 @@ def test_held_out_side_is_stratified_by_category(acme: Path, tmp_path: Path, ctx
         assert result.stats.per_category_train == {c: total[c] - held_counts[c] for c in CATEGORIES}
         assert {c for c, n in total.items() if n >= 10} >= {"explain", "generate", "debug", "testing"}
         for category, n in total.items():
-            if n >= 10:
+            if n >= 10 and category not in KNOWLEDGE_CATEGORIES:  # facts stay with the core where they can
                 assert held_counts[category] >= 1, (seed, category, dict(held_counts))
-        share = len(held) / len(train + held)
-        assert 0.5 * ratio <= share <= 1.5 * ratio, (seed, share)
+        code = [r for r in train + held if r["category"] not in KNOWLEDGE_CATEGORIES]
+        share = sum(1 for r in held if r["category"] not in KNOWLEDGE_CATEGORIES) / len(code)
+        assert 0.5 * ratio <= share <= 1.5 * ratio, (seed, share)  # the share is that of the pairs about the code
         assert not {r["group"] for r in train} & {r["group"] for r in held}
 
 
@@ -102,7 +105,7 @@ def test_cap_is_applied_per_side_after_the_split(acme: Path, tmp_path: Path, ctx
     assert not capped_train & full_held
     counts, held_counts = capped.stats.per_category, capped.stats.per_category_eval
     for category, n in counts.items():
-        if n >= 10:
+        if n >= 10 and category not in KNOWLEDGE_CATEGORIES:
             assert held_counts[category] >= 1, (category, held_counts)
         assert capped.stats.per_category_train[category] + held_counts[category] == n
 
@@ -148,3 +151,22 @@ def test_one_file_repo_splits_by_symbol(tmp_path: Path, ctx) -> None:
     held = read_jsonl(Path(result.eval_file))
     assert held and train
     assert not {r["source"] for r in train} & {r["source"] for r in held}
+
+
+def test_files_the_facts_come_from_stay_on_the_train_side_when_others_can_be_held_out() -> None:
+    from goose_studio.tools.pairs.repo import Pair
+
+    pairs = []
+    for i in range(12):  # the library's files: facts and code pairs
+        path = f"lib/m{i}.py"
+        pairs += [Pair("defaults", f"d{i}-{k}?", f"d{i}-{k}.", f"{path}:1-2", path) for k in range(6)]
+        pairs += [Pair("explain", f"e{i}-{k}?", f"e{i}-{k}.", f"{path}:1-2", path) for k in range(3)]
+    for i in range(6):  # test files: no facts
+        path = f"tests/test_m{i}.py"
+        pairs += [Pair("testing", f"t{i}-{k}?", f"t{i}-{k}.", f"{path}:1-2", path) for k in range(4)]
+        pairs += [Pair("explain", f"te{i}-{k}?", f"te{i}-{k}.", f"{path}:1-2", path) for k in range(2)]
+    for seed in range(5):
+        train, held, _ = select_mod.split_pairs(pairs, 0.1, seed)
+        held_files = {p.group for p in held}
+        assert held_files and all(f.startswith("tests/") for f in held_files), (seed, held_files)
+        assert all(p.category != "defaults" for p in held)
