@@ -3,7 +3,9 @@
 :func:`classify` puts every file in one of these families: ``table`` (JSON, JSON Lines, CSV, TSV, Parquet:
 read as records, used as pairs when they look like pairs), ``document`` (plain text, Markdown,
 reStructuredText, AsciiDoc, HTML, PDF, DOCX), ``code`` (source files: every language the indexer reads
-and other common ones), ``archive`` (ZIP), or ``other`` (skipped, with the reason).
+and other common ones), ``archive`` (ZIP), or ``other`` (skipped, with the reason). Files that hold
+credentials by their nature (``.env``, keys, credential stores: the studio's one rule,
+:func:`goose_studio.secrets.files.is_secret_file`) are ``other`` from their name alone, never read.
 
 :func:`decode_text` reads bytes as UTF-8 (a byte-order mark removed), then UTF-16 when it starts with a
 UTF-16 mark, then cp1252 and Latin-1, saying which fix it made.

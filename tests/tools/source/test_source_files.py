@@ -193,3 +193,21 @@ def test_a_secret_in_a_pair_is_replaced_before_the_pairs_are_written(tmp_path, c
     result = collect(ctx, data)
     text = Path(result.pairs_file).read_text()
     assert key not in text and "REDACTED" in text and result.secrets_redacted == 1
+
+
+def test_random_bytes_under_every_suffix_never_raise_and_never_lose_the_good_file(tmp_path, ctx):
+    import random
+
+    rng = random.Random(7)
+    good = jsonl(tmp_path / "good.jsonl", [{"question": "Still here?", "answer": "Yes."}])
+    junk = []
+    for i, suffix in enumerate([".json", ".jsonl", ".csv", ".tsv", ".parquet", ".pdf", ".docx", ".zip", ".md",
+                                ".txt", ".py", ".html", ".rst", ""] * 2):
+        head = {".pdf": b"%PDF-1.7\n", ".zip": b"PK\x03\x04", ".docx": b"PK\x03\x04", ".parquet": b"PAR1"}
+        data = head.get(suffix, b"") + bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400)))
+        junk.append(write(tmp_path / f"junk{i}{suffix}", data))
+    result = collect(ctx, good, *junk)
+    got = by_path(result)
+    assert got[str(good)].status == "used" and [p["output"] for p in user_pairs(result)][:1] == ["Yes."]
+    assert all(str(p) in got for p in junk)
+    assert all(r.reason for r in result.inputs if r.status == "skipped")
