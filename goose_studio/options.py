@@ -60,6 +60,8 @@ class RunOptions(BaseModel):
     substitutions: list[dict[str, Any]] = Field(default_factory=list)  # what a recipe could not have here, and why
     min_pairs: int = 40
     max_pairs: int = 240
+    phrasings: int = 3  # questions asked per fact in PREPARE (1-8)
+    brain_pass: bool = True  # PREPARE asks the brain for more pairs when one is configured
     seed: int = 0
     eval_ppl_samples: int = 64
     eval_generate_samples: int = 12
