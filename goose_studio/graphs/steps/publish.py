@@ -1,5 +1,5 @@
-"""PUBLISH: the core packaged as a .gcpkg (manifest, adapter, recipe, logs, eval, cards, provenance) and
-validated."""
+"""PUBLISH: the core packaged as a signed .gcpkg (manifest, adapter, recipe, logs, eval, cards, provenance,
+retrieval index) and held to the five gates, with the quality bar TEST held it to."""
 
 from __future__ import annotations
 
@@ -30,13 +30,19 @@ def body(state: RunState, opts: RunOptions, ctx: ToolContext, paths: RunPaths) -
         description=f"LoRA core trained on the code of {src.source}.",
         tags=sorted(state["build"].index.languages), base_model_id=model.model_id,
         base_model_path=model.model_path, base_model_hash=model.model_hash, source=src.source, commit=src.commit,
-        method="lora", quality_score=ev.scores.quality_score,
+        method="qlora-4bit" if trained.method == "qlora-4bit" else "lora", quality_score=ev.scores.quality_score,
         training={"epochs": recipe.get("num_train_epochs"), "max_steps": recipe.get("max_steps"),
                   "steps": trained.steps, "final_loss": trained.final_loss, "duration_sec": trained.duration_s,
                   "trained_on": trained.device, "build_engine": build_engine(state["build"]),
-                  "accepted_low_quality": ev.accepted_low_quality},
-        fallbacks=taken, retrieval_dir=ev.retrieval_dir, check_load=opts.check_load), ctx)
+                  "accepted_low_quality": ev.accepted_low_quality, "method": trained.method,
+                  "tokens_per_s": trained.tokens_per_s},
+        fallbacks=taken + list(tr.substitutions), loss_curve_path=tr.loss_curve or trained.loss_curve,
+        retrieval_dir=ev.retrieval_dir, quality_threshold=ev.min_quality,
+        accepted_below_threshold=ev.accepted_low_quality, check_load=opts.check_load), ctx)
 
 
 def summary(result: Any) -> dict[str, Any]:
-    return {"core": result.path, "size_bytes": result.size_bytes, "sha256": result.sha256}
+    report = result.validation
+    return {"core": result.path, "size_bytes": result.size_bytes, "sha256": result.sha256,
+            "gates": {g.id: g.status for g in report.gates},
+            "signer": report.signer.fingerprint if report.signer else None}

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import FailureKind, ToolFailure, disk_full_from_oserror
 from ...workspace import Workspace, slugify
 from .cards import dataset_card, readme
-from .checks import ValidateReport
+from .report import ValidateReport
 from .format import (
     ADAPTER_CONFIG,
     ADAPTER_WEIGHTS,
@@ -27,25 +27,31 @@ from .format import (
     DATASET_CARD,
     EVAL_RESULTS,
     FIXED_ZIP_TIME,
-    FORMAT_VERSION,
     MANIFEST,
     PROVENANCE,
     README,
     RECIPE,
+    LOSS_CURVE,
+    OPTIONAL_FILES,
     REQUIRED_FILES,
+    RETRIEVAL_FILES,
     SAMPLE_PAIRS,
+    SIGNATURE,
     SLUG_RE,
     TRAINING_LOG,
     Manifest,
     ManifestAdapter,
     ManifestHardware,
+    ManifestPrice,
     next_version,
     package_filename,
     sha256_bytes,
     sha256_file,
-    tool_versions,
 )
 from .inputs import estimate_vram_gb, log_facts, read_json_file, require_file, scan_dataset
+from .provenance import provenance
+from .refusal import failure_for_report
+from .signing import signature_document, workspace_key
 from .validation import validate_package
 
 
@@ -79,12 +85,20 @@ class PackageArgs(BaseModel):
     training: TrainingFacts = Field(default_factory=TrainingFacts,
                                     description="epochs, final_loss, duration_sec, trained_on.")
     fallbacks: list[dict[str, Any]] = Field(default_factory=list, description="Repairs and fallbacks taken.")
+    loss_curve_path: str | None = Field(default=None, description="PNG of the training loss; packaged as "
+                                                                  "training/loss_curve.png when the file is there.")
     build_engine: str = Field(default="none (code-only)", description="How the source was built, if at all.")
     compatible_vram_min_gb: float | None = Field(default=None, ge=0,
                                                  description="Minimum VRAM to run; estimated when omitted.")
     out_dir: str | None = Field(default=None, description="Where the core goes; the workspace's cores/ by default.")
     retrieval_dir: str | None = Field(default=None, description="The core's retrieval index folder (index.json, "
                                       "passages.jsonl, optional embeddings.safetensors), packaged as retrieval/.")
+    icon: str = Field(default="🪿", min_length=1, max_length=16, description="Marketplace icon: an emoji.")
+    price: float = Field(default=0.0, ge=0, le=100000, description="Marketplace price; 0 is free.")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="The price's ISO 4217 currency.")
+    quality_threshold: int = Field(default=70, ge=0, le=100, description="The quality score the core is held to "
+                                                                          "(gate V3).")
+    accepted_below_threshold: bool = Field(default=False, description="The user accepted a score below the threshold.")
     check_load: bool = True
     version: int | None = Field(default=None, ge=1, description="v<N>; the next free one for the slug by default.")
 
@@ -106,7 +120,7 @@ def write_zip(dest: Path, members: dict[str, bytes | Path]) -> None:
     """Write the members in :data:`REQUIRED_FILES` order with fixed timestamps and modes (the weights
     stored, the rest deflated); a Path member is streamed from its file."""
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
-        for name in REQUIRED_FILES:
+        for name in (*REQUIRED_FILES, *(n for n in OPTIONAL_FILES if n in members)):
             source = members[name]
             info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
             info.external_attr = 0o100644 << 16
@@ -125,42 +139,17 @@ def _json_bytes(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
-def _failure_for_report(report: ValidateReport, where: Path) -> ToolFailure:
-    failed = {c.name for c in report.checks if c.ok is False}
-    details = {"path": str(where), "report": report.model_dump()}
-    if "secrets" in failed:
-        secrets_detail = next(c.detail for c in report.checks if c.name == "secrets")
-        return ToolFailure(FailureKind.needs_user,
-                           f"The core was not published: it would contain secrets ({secrets_detail}).",
-                           hint="Remove the secret from the source or the description (and rotate it), then package "
-                                "again.", details=details)
-    if "load" in failed:
-        load_detail = next(c.detail for c in report.checks if c.name == "load")
-        return ToolFailure(FailureKind.corrupted, f"The core was not published: the adapter failed to load "
-                                                  f"({load_detail}).",
-                           hint="Check that base_model_path is the model the adapter was trained on.",
-                           details=details)
-    if failed & {"schema", "safetensors"}:
-        return ToolFailure(FailureKind.invalid_input,
-                           "The core was not published: its inputs are not valid (" + "; ".join(report.errors) + ").",
-                           hint="Check the adapter folder, the recipe and the result files passed to `package`.",
-                           details=details)
-    return ToolFailure(FailureKind.internal,
-                       "The core was not published: the freshly built package failed validation ("
-                       + "; ".join(report.errors) + ").",
-                       hint="Try again; if it keeps failing, report it with the validation details.",
-                       details=details)
-
-
 def build_package(
     args: PackageArgs | dict[str, Any],
     *,
     cores_dir: str | Path | None = None,
     progress: Callable[..., None] | None = None,
     model_cache: str | Path | None = None,
+    workspace_root: str | Path | None = None,
 ) -> PackageResult:
-    """Build, validate and publish a core. ``cores_dir`` is used when ``args.out_dir`` is not set;
-    ``model_cache`` helps the load check find the base model when ``args.base_model_path`` is not set.
+    """Build, sign, validate and publish a core. ``cores_dir`` is used when ``args.out_dir`` is not set;
+    ``model_cache`` helps the load check find the base model when ``args.base_model_path`` is not set;
+    ``workspace_root`` holds the signing key (the workspace from the environment by default).
 
     Raises ToolFailure only; on any failure no ``.gcpkg`` (nor its temporary file) is left behind.
     """
@@ -170,7 +159,8 @@ def build_package(
         except ValidationError as exc:
             raise ToolFailure(FailureKind.invalid_input, f"Invalid package arguments: {exc}") from None
     try:
-        return _build(args, cores_dir, progress or (lambda **_: None), model_cache)
+        return _build(args, cores_dir, progress or (lambda **_: None), model_cache,
+                      Path(workspace_root) if workspace_root else Workspace.from_env().root)
     except ToolFailure:
         raise
     except OSError as exc:
@@ -186,8 +176,21 @@ def build_package(
                           hint="Report this with the run's logs.") from exc
 
 
+def _retrieval_members(folder: str | None) -> tuple[dict[str, Path], dict[str, Any] | None]:
+    """The retrieval index's files as members, and what PROVENANCE.json records of it."""
+    if not folder:
+        return {}, None
+    root = Path(folder).expanduser()
+    index = require_file(root / "index.json", "retrieval index (index.json)")
+    require_file(root / "passages.jsonl", "retrieval passages (passages.jsonl)")
+    members = {m: root / m.split("/", 1)[1] for m in RETRIEVAL_FILES if (root / m.split("/", 1)[1]).is_file()}
+    info = read_json_file(index, "retrieval index")
+    keep = ("passages", "counts", "embeddings", "source", "format")
+    return members, {k: info.get(k) for k in keep if isinstance(info, dict) and k in info}
+
+
 def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., None],
-           model_cache: str | Path | None) -> PackageResult:
+           model_cache: str | Path | None, workspace_root: Path) -> PackageResult:
 
     adapter_dir = Path(args.adapter_dir).expanduser()
     weights = require_file(adapter_dir / "adapter_model.safetensors", "adapter weights file")
@@ -226,6 +229,7 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
     if not isinstance(recipe, dict):
         raise ToolFailure(FailureKind.invalid_input, f"The recipe {recipe_path} is not a YAML mapping.")
     evals = read_json_file(eval_path, "evaluation results file")
+    retrieval_files, retrieval_info = _retrieval_members(args.retrieval_dir)
 
     say(stage="collect", message="Collecting the adapter, recipe, logs and data facts")
     data = scan_dataset(dataset_dir)
@@ -264,13 +268,17 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
         description=args.description,
         adapter=ManifestAdapter(rank=int(adapter_cfg["r"]), alpha=float(adapter_cfg["lora_alpha"]),
                                 target_modules=target_modules or []),
+        icon=args.icon, price=ManifestPrice(amount=args.price, currency=args.currency),
+        quality_threshold=args.quality_threshold, accepted_below_threshold=args.accepted_below_threshold,
+        retrieval=bool(retrieval_files),
     )
     sample_lines = "".join(json.dumps(s, ensure_ascii=False, sort_keys=True) + "\n" for s in data["samples"])
     readme_text = readme(name=args.name, description=args.description, source=args.source, commit=args.commit,
                          slug=slug, version=version, manifest=manifest, recipe=recipe, evals=evals, facts=facts,
                          totals=data["totals"])
+    manifest_bytes = _json_bytes(manifest.model_dump(mode="json"))
     members: dict[str, bytes | Path] = {
-        MANIFEST: _json_bytes(manifest.model_dump(mode="json")),
+        MANIFEST: manifest_bytes,
         ADAPTER_WEIGHTS: weights,
         ADAPTER_CONFIG: config_path,
         RECIPE: recipe_path,
@@ -279,6 +287,7 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
         DATASET_CARD: dataset_card(args.name, args.source, args.commit, data).encode("utf-8"),
         SAMPLE_PAIRS: sample_lines.encode("utf-8"),
         README: readme_text.encode("utf-8"),
+        **{member: source for member, source in retrieval_files.items()},
     }
     say(stage="hash", message="Computing checksums")
     hashes = {name: (sha256_file(src) if isinstance(src, Path) else sha256_bytes(src))
@@ -286,23 +295,14 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
     build_engine = args.build_engine
     if "build_engine" not in args.model_fields_set and isinstance(facts.get("build_engine"), str):
         build_engine = facts["build_engine"]  # also accepted among the training facts
-    provenance = {
-        "format_version": FORMAT_VERSION,
-        "created": created,
-        "files": hashes,
-        "base_model": {"id": args.base_model_id, "hash": args.base_model_hash},
-        "source": {"repo": args.source, "commit": args.commit},
-        "recipe_sha256": hashes[RECIPE],
-        "tool_versions": tool_versions(),
-        "dataset_pairs": sum(data["totals"].values()),
-        "dataset_split": data["totals"],
-        "epochs": facts.get("epochs"),
-        "final_loss": facts.get("final_loss"),
-        "training_duration_sec": facts.get("duration_sec"),
-        "build_engine": build_engine,
-        "fallbacks": list(args.fallbacks),
-    }
-    members[PROVENANCE] = _json_bytes(provenance)
+    provenance_bytes = _json_bytes(provenance(
+        created=created, hashes=hashes, base_model_id=args.base_model_id, base_model_hash=args.base_model_hash,
+        source=args.source, commit=args.commit, recipe=recipe, data=data, dataset_dir=dataset_dir, facts=facts,
+        build_engine=build_engine, fallbacks=list(args.fallbacks), retrieval=retrieval_info))
+    members[PROVENANCE] = provenance_bytes
+    say(stage="sign", message="Signing the manifest and provenance")
+    key = workspace_key(workspace_root)
+    members[SIGNATURE] = _json_bytes(signature_document(key, manifest_bytes, provenance_bytes))
 
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{final.name}.", suffix=".tmp")
     os.close(fd)
@@ -314,9 +314,10 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
             os.fsync(fh.fileno())
         say(stage="validate", message="Validating the package before publishing it")
         report = validate_package(tmp, check_load=args.check_load,
-                                  base_model_path=str(base_path) if base_path else None, model_cache=model_cache)
+                                  base_model_path=str(base_path) if base_path else None, model_cache=model_cache,
+                                  workspace_root=workspace_root)
         if not report.ok:
-            raise _failure_for_report(report, final)
+            raise failure_for_report(report, final)
         if final.exists():
             raise ToolFailure(FailureKind.invalid_input, f"{final} appeared while packaging; not overwriting it.",
                               hint="Package again to get the next free version.", details={"path": str(final)})

@@ -1,5 +1,6 @@
 """Shared fixtures and helpers for the publish tools' tests: a tiny real base model with a real LoRA adapter,
-the training run's side files, one core built from them, and ways to damage a copy of it.
+the training run's side files, one core built from them, ways to damage a copy of it (re-hashed and re-signed
+or not), and a core of the embedded model (SmolLM2-135M) for the gates that load and generate.
 
 Test modules import what they use from here (``from package_helpers import ...``); pytest picks up the
 imported fixtures, and ``offline_env`` applies to every test of a module that imports it.
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from goose_studio.tools import package as pkg
+from goose_studio.tools.models import folder_hash
 from goose_studio.tools.registry import REGISTRY, ToolContext, validate_args
 from goose_studio.workspace import Workspace
 
@@ -107,19 +109,29 @@ def make_args(inputs: dict, out_dir: Path, **over) -> pkg.PackageArgs:
         training_log_path=str(inputs["log"]), eval_results_path=str(inputs["evals"]),
         dataset_dir=str(inputs["data"]), name="Tiny Core", description="A core for tests.",
         tags=["python", "test"], base_model_id=BASE_ID, base_model_path=str(inputs["base"]),
-        base_model_hash="sha256:" + "0" * 64, source="https://example.org/acme/widgets.git",
+        base_model_hash=folder_hash(inputs["base"]), source="https://example.org/acme/widgets.git",
         commit="0123456789abcdef0123456789abcdef01234567", method="lora", quality_score=71.5,
         training={"trained_on": "cpu", "duration_sec": 65.0}, fallbacks=[{"step": "build", "action": "code-only"}],
-        out_dir=str(out_dir),
+        out_dir=str(out_dir), quality_threshold=70,
     )
     fields.update(over)
     return pkg.PackageArgs(**fields)
 
 
 @pytest.fixture(scope="module")
-def built(inputs, tmp_path_factory) -> pkg.PackageResult:
+def signing_root(tmp_path_factory) -> Path:
+    """The workspace whose key signs the module's cores (and whose keys validation trusts)."""
+    return tmp_path_factory.mktemp("signing-ws")
+
+
+def build(inputs: dict, out_dir: Path, root: Path, **over) -> pkg.PackageResult:
+    return pkg.build_package(make_args(inputs, out_dir, **over), workspace_root=root)
+
+
+@pytest.fixture(scope="module")
+def built(inputs, tmp_path_factory, signing_root) -> pkg.PackageResult:
     out = tmp_path_factory.mktemp("cores")
-    return pkg.build_package(make_args(inputs, out))
+    return build(inputs, out, signing_root)
 
 
 def make_ctx(tmp_path: Path) -> ToolContext:
@@ -139,15 +151,24 @@ def copy_core(built: pkg.PackageResult, tmp_path: Path) -> Path:
     return dest
 
 
-def rewrite(src: Path, dest: Path, changes: dict[str, bytes], *, fix_provenance: bool, extra: dict | None = None):
-    """Copy a core's members to a new zip, replacing some members (and optionally re-signing PROVENANCE)."""
+def rewrite(src: Path, dest: Path, changes: dict[str, bytes | None], *, fix_provenance: bool,
+            extra: dict | None = None, resign: Path | None = None):
+    """Copy a core's members to a new zip, replacing (None: dropping) some members, optionally re-hashing
+    PROVENANCE.json and re-signing with the key of the workspace ``resign``."""
+    from goose_studio.tools.package.signing import signature_document, workspace_key
+
     with zipfile.ZipFile(src) as zf:
         members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
     members.update(changes)
+    members = {n: b for n, b in members.items() if b is not None}
     if fix_provenance:
         prov = json.loads(members[pkg.PROVENANCE])
-        prov["files"] = {n: hashlib.sha256(b).hexdigest() for n, b in members.items() if n != pkg.PROVENANCE}
+        prov["files"] = {n: hashlib.sha256(b).hexdigest() for n, b in members.items()
+                         if n not in (pkg.PROVENANCE, pkg.SIGNATURE)}
         members[pkg.PROVENANCE] = json.dumps(prov).encode()
+    if resign is not None:
+        document = signature_document(workspace_key(resign), members[pkg.MANIFEST], members[pkg.PROVENANCE])
+        members[pkg.SIGNATURE] = json.dumps(document).encode()
     members.update(extra or {})
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in members.items():
@@ -157,3 +178,7 @@ def rewrite(src: Path, dest: Path, changes: dict[str, bytes], *, fix_provenance:
 
 def status(report: pkg.ValidateReport) -> dict:
     return {c.name: c.ok for c in report.checks}
+
+
+def gates(report: pkg.ValidateReport) -> dict:
+    return {g.name: g.status for g in report.gates}

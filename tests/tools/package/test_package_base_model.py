@@ -14,23 +14,25 @@ from package_helpers import (  # noqa: F401  (fixtures)
     make_args,
     make_ctx,
     offline_env,
+    signing_root,
     run_tool,
 )
 
 
-def test_validate_without_local_base_skips_load(built):
+def test_validate_without_local_base_skips_load(built, signing_root):
     report = pkg.validate_package(built.path)  # the manifest names a hub id, not a local folder
-    load = report.check("load")
-    assert load.ok is None and load.detail == "skipped: base model not available locally" and load.hint
-    assert report.ok
+    base, load = report.check("base_model"), report.check("load")
+    assert base.ok is None and base.hint and load.ok is None
+    assert report.ok and report.gate("portable").status == "passed"  # the hashes still ran
     strict = pkg.validate_package(built.path, strict=True)
-    assert not strict.ok and strict.check("load").ok is False
+    assert not strict.ok and strict.check("base_model").ok is False and strict.gate("portable").fix
 
 
-def test_validate_resolves_local_base_from_manifest(inputs, tmp_path):
-    result = pkg.build_package(make_args(inputs, tmp_path, base_model_id=str(inputs["base"]), check_load=False))
-    report = pkg.validate_package(result.path)
-    assert report.check("load").ok is True
+def test_validate_resolves_local_base_from_manifest(inputs, signing_root, tmp_path):
+    result = pkg.build_package(make_args(inputs, tmp_path, base_model_id=str(inputs["base"]), check_load=False),
+                               workspace_root=signing_root)
+    report = pkg.validate_package(result.path, check_load=False)
+    assert report.check("base_model").ok is True and "the manifest's path" in report.check("base_model").detail
 
 
 def test_validate_tool_finds_base_in_workspace_model_cache(built, inputs, tmp_path):
@@ -38,9 +40,10 @@ def test_validate_tool_finds_base_in_workspace_model_cache(built, inputs, tmp_pa
     folder = ctx.workspace.cache / "models" / "tiny-llama"
     shutil.copytree(inputs["base"], folder)
     (folder / "goose-model.json").write_text(json.dumps({"model_id": BASE_ID, "complete": True}))
-    report = run_tool("validate", {"path": built.path}, ctx)
+    report = run_tool("validate", {"path": built.path, "check_load": False}, ctx)
     assert report.ok
-    assert report.check("load").ok is True and "studio's model cache" in report.check("load").detail
+    base = report.check("base_model")
+    assert base.ok is True and "studio's model cache" in base.detail and "weights hash matches" in base.detail
 
 
 def test_validate_finds_base_in_hugging_face_cache(built, inputs, tmp_path):
@@ -50,5 +53,11 @@ def test_validate_finds_base_in_hugging_face_cache(built, inputs, tmp_path):
     shutil.copytree(inputs["base"], repo / "snapshots" / revision)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(revision)
-    report = pkg.validate_package(built.path, model_cache=cache)
-    assert report.check("load").ok is True and "Hugging Face cache" in report.check("load").detail
+    report = pkg.validate_package(built.path, model_cache=cache, check_load=False)
+    assert report.check("base_model").ok is True and "Hugging Face cache" in report.check("base_model").detail
+
+
+def test_another_base_with_the_same_id_is_refused(built, inputs, tmp_path):
+    report = pkg.validate_package(built.path, base_model_path=str(inputs["other_base"]), check_load=False)
+    assert report.check("base_model").ok is False and "not the base model" in report.check("base_model").detail
+    assert report.failed_gates() == ["portable"]

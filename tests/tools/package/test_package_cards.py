@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 
-from package_helpers import built, inputs, offline_env  # noqa: F401  (fixtures)
+from package_helpers import built, inputs, offline_env, signing_root  # noqa: F401  (fixtures)
 
 
 def test_readme_and_dataset_card(built):
