@@ -4,7 +4,8 @@ A tool is ``fn(args: ArgsModel, ctx: ToolContext) -> ResultModel`` where both mo
 with :func:`tool`. Its entry (:class:`ToolSpec`) carries what every view needs: the tab it belongs to (None for
 run control), its MCP annotations (read-only, destructive, idempotent, open-world), whether it starts a
 background worker or is polled by hosts that follow a run (and so may carry a sampling request), and whether
-it is its tab's primary tool (the one a ``<tab>:<fault>`` injection hits). The CLI's ``tools`` command, the MCP
+it is its tab's primary tool (the one a ``<tab>:<fault>`` injection hits), and whether a host that renders MCP
+Apps shows the studio's run view beside its result (``ui``). The CLI's ``tools`` command, the MCP
 tool list, the run graph's calls, the fault map and the sampling bridge's tool sets are all derived from
 :data:`REGISTRY`; nobody keeps a second list or writes a second schema. Failures are raised as
 :class:`~goose_studio.errors.ToolFailure`.
@@ -65,6 +66,7 @@ class ToolSpec:
     starts_worker: bool = False  # hands long work to a background worker and returns at once
     polled: bool = False  # called again and again by a host that follows a run
     primary: bool = False  # the tool a "<tab>:<fault>" injection hits
+    ui: bool = False  # its result is shown in the studio's run view (MCP Apps: _meta.ui.resourceUri)
 
     def input_schema(self) -> dict[str, Any]:
         return self.args_model.model_json_schema()
@@ -82,7 +84,8 @@ REGISTRY: dict[str, ToolSpec] = {}
 
 def tool(name: str, *, tab: str | None = None, title: str | None = None, read_only: bool = False,
          destructive: bool = False, idempotent: bool = False, open_world: bool = False,
-         starts_worker: bool = False, polled: bool = False, primary: bool = False) -> Callable[[Callable], Callable]:
+         starts_worker: bool = False, polled: bool = False, primary: bool = False,
+         ui: bool = False) -> Callable[[Callable], Callable]:
     """Register ``fn`` under ``name``; its models come from its type hints, its description from its docstring."""
 
     def decorate(fn: Callable) -> Callable:
@@ -106,7 +109,7 @@ def tool(name: str, *, tab: str | None = None, title: str | None = None, read_on
         doc = inspect.getdoc(fn) or ""
         REGISTRY[name] = ToolSpec(name, fn, args_model, result_model, doc.split("\n\n")[0].replace("\n", " "), tab,
                                   title, read_only, destructive, idempotent, open_world, starts_worker, polled,
-                                  primary)
+                                  primary, ui)
         return fn
 
     return decorate

@@ -246,7 +246,7 @@ def _worker_env(ctx: ToolContext) -> dict[str, str] | None:
     return dict(env) if env else None
 
 
-@tool("learn", open_world=True, starts_worker=True)
+@tool("learn", open_world=True, starts_worker=True, ui=True)
 def learn(args: LearnArgs, ctx: ToolContext) -> RunStarted:
     """Learn a repository in a background worker: clone, index, make pairs, train, evaluate, package; returns the run id at once."""
     run_id = create_run(ctx.workspace, args)
@@ -274,7 +274,7 @@ def _progress(events: list[Any]) -> tuple[list[str], str | None]:
     return [t for t in TABS if t in completed], progress
 
 
-@tool("run_status", read_only=True, idempotent=True, polled=True)
+@tool("run_status", read_only=True, idempotent=True, polled=True, ui=True)
 def run_status(args: RunStatusArgs, ctx: ToolContext) -> RunStatusResult:
     """A run's status now: current step, progress, recent events, the failure with its hint, the core once done."""
     store = RunStore(ctx.workspace)
@@ -316,7 +316,7 @@ def run_status(args: RunStatusArgs, ctx: ToolContext) -> RunStatusResult:
     )
 
 
-@tool("list_runs", read_only=True, idempotent=True, polled=True)
+@tool("list_runs", read_only=True, idempotent=True, polled=True, ui=True)
 def list_runs(args: ListRunsArgs, ctx: ToolContext) -> ListRunsResult:
     """List runs, newest first, with their status (a run whose process died shows as interrupted)."""
     rows = []
@@ -329,7 +329,7 @@ def list_runs(args: ListRunsArgs, ctx: ToolContext) -> ListRunsResult:
     return ListRunsResult(runs=rows[: args.limit], total=len(rows))
 
 
-@tool("resume_run", starts_worker=True)
+@tool("resume_run", starts_worker=True, ui=True)
 def resume_run(args: ResumeArgs, ctx: ToolContext) -> RunStarted:
     """Continue a stopped run in a background worker, or answer the question it waits on; returns at once."""
     ws = ctx.workspace
@@ -340,7 +340,7 @@ def resume_run(args: ResumeArgs, ctx: ToolContext) -> RunStarted:
     return _started(ws, args.run_id, pid)
 
 
-@tool("cancel_run", destructive=True)
+@tool("cancel_run", destructive=True, ui=True)
 def cancel_run(args: RunIdArgs, ctx: ToolContext) -> CancelResult:
     """Stop a run: its worker is terminated and the run is marked cancelled (resume_run continues it later)."""
     done = worker.cancel_run(ctx.workspace, args.run_id)
