@@ -4,6 +4,11 @@ Every tool is a :class:`~goose_studio.tools.registry.ToolSpec`, registered with 
 (:mod:`.tools`): its input schema comes from its args model, its output schema from its result model, its
 annotations from its registry entry. A :class:`ToolFailure` comes back as a tool result with ``is_error`` set
 and the Guide text (what failed, why, what to do, how to resume).
+
+The run view is an MCP App (extension ``io.modelcontextprotocol/ui``): the studio's page served as the
+``ui://`` resource :data:`~goose_studio.ui.page.APP_URI` (``text/html;profile=mcp-app``), which the tools
+flagged ``ui`` in the registry name in ``_meta.ui.resourceUri``; a host that renders MCP Apps shows it
+beside their results, others read the same results as text.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 
 import anyio
+from mcp.server.apps import Apps
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.prompts.base import UserMessage
@@ -21,6 +27,7 @@ from ..events import read_events
 from ..messages import failure_text
 from ..runstore import RunStore
 from ..tools.registry import ToolContext, specs
+from ..ui.page import APP_URI, page_html
 from ..workspace import Workspace
 from .sampling import SamplingBridge
 from .tools import add_registry_tool
@@ -56,12 +63,21 @@ def build_server(workspace: Workspace | None = None, sampling_bridge: SamplingBr
     ws.ensure()
     bridge = sampling_bridge or SamplingBridge()
     server: MCPServer = MCPServer(SERVER_NAME, title="Goose Studio", instructions=INSTRUCTIONS, version=_version(),
-                                  log_level="WARNING")
+                                  log_level="WARNING", extensions=[_run_view()])
     for spec in specs():
         add_registry_tool(server, spec, ws, bridge)
     _add_resources(server, ws)
     _add_prompts(server, ws)
     return server
+
+
+def _run_view() -> Apps:
+    """The MCP Apps extension with the run view (the page in ``mcp`` mode) as its one ``ui://`` resource."""
+    apps = Apps()
+    apps.add_html_resource(APP_URI, page_html("mcp"), name="run_view", title="Goose Studio",
+                           description="The studio's run view: the six tabs, live progress, Guide cards, results.",
+                           prefers_border=False)
+    return apps
 
 
 def _add_resources(server: MCPServer, ws: Workspace) -> None:

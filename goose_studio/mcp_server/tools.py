@@ -9,7 +9,7 @@ checks and its refusal of unknown fields included), runs the tool in a thread, a
 (what failed, why, what to do, how to resume) and the typed failure in the result's ``_meta`` under
 ``goose-studio/failure`` — never structured content that would contradict the declared schema. Nothing a
 client sends crashes the server. While a pipeline tool runs, its progress events are forwarded as MCP
-progress notifications.
+progress notifications. A tool flagged ``ui`` carries ``_meta.ui.resourceUri`` (the run view, an MCP App).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..errors import FailureKind, ToolFailure, internal_failure
 from ..events import Event, EventBus
 from ..messages import failure_text, progress_text
 from ..tools.registry import ToolContext, ToolSpec
+from ..ui.page import APP_URI
 from ..workspace import Workspace
 from .sampling import SamplingBridge
 
@@ -180,4 +181,4 @@ def add_registry_tool(server: MCPServer, spec: ToolSpec, ws: Workspace, bridge: 
     server.add_tool(handler, name=spec.name, title=spec.label, description=spec.description,
                     annotations=ToolAnnotations(read_only_hint=spec.read_only, destructive_hint=spec.destructive,
                                                 idempotent_hint=spec.idempotent, open_world_hint=spec.open_world),
-                    structured_output=True)
+                    meta={"ui": {"resourceUri": APP_URI}} if spec.ui else None, structured_output=True)

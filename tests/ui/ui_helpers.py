@@ -66,3 +66,20 @@ def screenshot_report(ws: Workspace, run_id: str, outside: Path) -> None:
                               "pages": [{"path": "/", "title": "Home", "status": 200, "screenshot": "home.png"},
                                         {"path": "/x", "title": "X", "status": 200, "screenshot": str(outside)}]}}
     (run_dir / "build-report.json").write_text(json.dumps(report))
+
+
+def artifacts_dir() -> Path:
+    """Where the UI tests leave their screenshots: $GOOSE_STUDIO_TEST_ARTIFACTS/ui, else under the temp folder."""
+    import os
+    import tempfile
+
+    root = os.environ.get("GOOSE_STUDIO_TEST_ARTIFACTS") or str(Path(tempfile.gettempdir()) / "goose-studio-test-artifacts")
+    folder = Path(root) / "ui"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def chromium_path() -> str:
+    from goose_studio.tools.build.explore import find_chromium
+
+    return find_chromium()

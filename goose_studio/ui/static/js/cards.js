@@ -22,7 +22,7 @@
 
   function guideCard(run, q) {
     const card = S.el("div", {class: "notice guide", role: "alert", "data-card": "guide", "data-tab": q.tab});
-    card.append(S.el("h3", {}, `Goose Studio needs your decision — ${S.label(q.tab)}`),
+    S.append(card, S.el("h3", {}, `Goose Studio needs your decision — ${S.label(q.tab)}`),
       S.el("p", {}, S.el("b", {}, "What happened: "), q.message || ""),
       S.el("p", {}, S.el("b", {}, "What is needed: "), q.need || ""),
       q.explanation ? S.el("p", {}, S.el("b", {}, "Why: "), q.explanation) : null,
@@ -49,7 +49,7 @@
 
   function failureCard(run, f, resumable) {
     const card = S.el("div", {class: "notice failure", role: "alert", "data-card": "failure"});
-    card.append(S.el("h3", {}, `Goose Studio stopped${f.step ? " at " + S.label(f.step) : ""}`),
+    S.append(card, S.el("h3", {}, `Goose Studio stopped${f.step ? " at " + S.label(f.step) : ""}`),
       S.el("p", {}, S.el("b", {}, "What failed: "), f.message || f.kind || ""),
       f.hint ? S.el("p", {}, S.el("b", {}, "What to do: "), f.hint) : null);
     if (resumable) card.append(S.el("div", {class: "choices"},

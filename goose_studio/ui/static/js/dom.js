@@ -27,6 +27,12 @@
     return node;
   };
 
+  /** Append children to ``node``, leaving out null, undefined and false. */
+  S.append = function (node, ...children) {
+    for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) node.append(child);
+    return node;
+  };
+
   /** Fill the element of ``data-slot=name`` (an HTML string, already escaped where needed). */
   S.slot = function (name, html) {
     for (const node of S.$$(`[data-slot="${name}"]`)) {
