@@ -182,3 +182,79 @@ def status(report: pkg.ValidateReport) -> dict:
 
 def gates(report: pkg.ValidateReport) -> dict:
     return {g.name: g.status for g in report.gates}
+
+
+# ------------------------------------------------------------------ a core of the embedded model
+
+_SESSION: dict = {}  # built once per test session, shared by every module that asks
+
+
+def lora_on(base: Path, dest: Path, noise: float, seed: int = 0) -> Path:
+    """A LoRA adapter (r=4 on q_proj/v_proj) for ``base`` whose B matrices are Gaussian noise of ``noise``."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(str(base), dtype=torch.float32)
+    peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                                  task_type="CAUSAL_LM"))
+    with torch.no_grad():
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0.0, noise)
+    peft_model.save_pretrained(str(dest))
+    return dest
+
+
+def embedded_inputs(root: Path) -> dict:
+    """The embedded model (materialized into ``root/cache``), a lightly perturbed LoRA, and real-looking run files."""
+    from goose_studio.tools.models import EMBEDDED_MODEL_ID, materialize_embedded
+
+    base = materialize_embedded(root / "cache")
+    card = pkg.read_model_card(base)
+    adapter = lora_on(base, root / "adapter", 1e-3)
+    recipe = root / "recipe.yaml"
+    recipe.write_text(f"model_name_or_path: {base}\nstage: sft\nfinetuning_type: lora\nlora_rank: 4\nlora_alpha: 8\n"
+                      "lora_target: q_proj,v_proj\ntemplate: smollm2\nmax_steps: 4\nlearning_rate: 0.0005\n")
+    log = root / "trainer_log.jsonl"
+    log.write_text(json.dumps({"current_steps": 4, "total_steps": 4, "loss": 2.9, "epoch": 0.1,
+                               "elapsed_time": "0:00:09"}) + "\n")
+    evals = root / "eval_results.json"
+    evals.write_text(json.dumps({
+        "base": {"perplexity": 8.1}, "lora": {"perplexity": 7.9}, "quality_score": 72, "improved": True,
+        "general": {"questions": 32, "base": 0.5, "core": 0.5, "margin": 0.1, "regressed": False}}))
+    data = root / "dataset"
+    data.mkdir()
+    pairs = [("What does Stock.reserve do?", "It holds items for an order so they cannot be sold twice."),
+             ("What does to_cents return?", "The price in integer cents, parsed from a decimal string."),
+             ("What does ReorderRule.due check?", "Whether fewer items than the threshold are available."),
+             ("How is tax added?", "add_tax adds tax given in tenths of a percent, rounded half up.")]
+    rows = [{"instruction": q, "input": "", "output": a, "category": "explain"} for q, a in pairs]
+    (data / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (data / "eval.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    return {"root": root, "base": base, "adapter": adapter, "recipe": recipe, "log": log, "evals": evals,
+            "data": data, "model_id": EMBEDDED_MODEL_ID, "model_hash": card["model_hash"], "cache": root / "cache"}
+
+
+def embedded_args(e: dict, out_dir: Path, **over) -> pkg.PackageArgs:
+    fields = dict(adapter_dir=str(e["adapter"]), recipe_path=str(e["recipe"]), training_log_path=str(e["log"]),
+                  eval_results_path=str(e["evals"]), dataset_dir=str(e["data"]), name="Inventory Core",
+                  description="Knows the inventory library.", tags=["python"], base_model_id=e["model_id"],
+                  base_model_hash=e["model_hash"], source="https://example.org/acme/inventory.git", commit="abc123",
+                  quality_score=72, out_dir=str(out_dir), check_load=False)
+    fields.update(over)
+    return pkg.PackageArgs(**fields)
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> dict:
+    """A signed core of the embedded model (built without its load check) and what it was built from."""
+    if "embedded" not in _SESSION:
+        root = tmp_path_factory.mktemp("embedded")
+        e = embedded_inputs(root)
+        e["signing_root"] = root / "ws"
+        e["core"] = pkg.build_package(embedded_args(e, root / "cores"), workspace_root=e["signing_root"],
+                                      model_cache=e["cache"])
+        _SESSION["embedded"] = e
+    return _SESSION["embedded"]
