@@ -1,5 +1,6 @@
-"""Finding and opening cores: a core by name in the workspace or by path, its manifest, and the adapter it
-holds (extracted once into the workspace cache) with the base model and chat template it was trained on.
+"""Finding and opening cores: a core by name in the workspace (its file's stem, ``inventory-core-v2``, or its
+slug, ``inventory-core``, for the highest version installed) or by path, its manifest, and the adapter it holds
+(extracted once into the workspace cache) with the base model and chat template it was trained on.
 
 Used by the ``list_cores``/``chat_with_core`` tools, ``goose-studio serve``, the MCP resources and the CLI.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 import zipfile
@@ -32,6 +34,8 @@ class CoreInfo(BaseModel):
     quality_score: float | None = None
     created: str | None = None
     description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    icon: str | None = None
     error: str | None = None
 
 
@@ -58,6 +62,10 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return data
 
 
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def core_infos(ws: Workspace) -> list[CoreInfo]:
     rows = []
     for path in sorted(ws.cores.glob("*.gcpkg")):
@@ -65,27 +73,41 @@ def core_infos(ws: Workspace) -> list[CoreInfo]:
         try:
             manifest = read_manifest(path)
             info.update(base_model=manifest.get("base_model"), quality_score=manifest.get("quality_score"),
-                        created=manifest.get("created"), description=manifest.get("description"))
+                        created=manifest.get("created"), description=manifest.get("description"),
+                        icon=manifest.get("icon") if isinstance(manifest.get("icon"), str) else None,
+                        tags=[t for t in _as_list(manifest.get("tags")) if isinstance(t, str)][:32])
         except ToolFailure:
             info["error"] = "unreadable package; run validate on it"
         rows.append(CoreInfo(**info))
     return rows
 
 
+def latest_version(folder: Path, slug: str) -> Path | None:
+    """The highest ``<slug>-v<N>.gcpkg`` in ``folder`` (None when there is none)."""
+    pattern = re.compile(rf"^{re.escape(slug)}-v(\d+)\.gcpkg$")
+    found = [(int(m.group(1)), p) for p in folder.glob(f"{slug}-v*.gcpkg") if (m := pattern.match(p.name))]
+    return max(found)[1] if found else None
+
+
 def core_path(ws: Workspace, core: str) -> Path:
-    """A core's file from its name in the workspace or a path."""
+    """A core's file from its name in the workspace (file stem, or slug for its highest version) or a path."""
     given = Path(core).expanduser()
     candidates = [given] if given.suffix == ".gcpkg" or given.is_absolute() or "/" in core else []
     candidates.append(ws.cores / (core if core.endswith(".gcpkg") else f"{core}.gcpkg"))
     for path in candidates:
         if path.is_file():
             return path
+    if "/" not in core and not core.endswith(".gcpkg") and ws.cores.is_dir():
+        latest = latest_version(ws.cores, core)
+        if latest is not None:
+            return latest
     raise ToolFailure(FailureKind.not_found, f"There is no core '{core}'.",
                       hint="Call list_cores for the cores in the workspace, or pass the path of a .gcpkg file.",
                       details={"core": core, "cores_dir": str(ws.cores)})
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The first 20 hex digits of a file's SHA-256 (names its extracted adapter in the cache)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
@@ -95,7 +117,7 @@ def _digest(path: Path) -> str:
 
 def open_core(ws: Workspace, path: Path, base_model_path: str | None = None) -> OpenedCore:
     """The core's adapter (extracted into ``cache/chat/<digest>``), base model and template."""
-    dest = ws.cache / "chat" / _digest(path)
+    dest = ws.cache / "chat" / file_digest(path)
     try:
         with zipfile.ZipFile(path) as zf:
             manifest = Manifest.model_validate(json.loads(zf.read(MANIFEST)))
