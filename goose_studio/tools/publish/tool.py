@@ -65,6 +65,8 @@ class PublishArgs(CoreName):
     private: bool = Field(True, description="Create the Hub repository private.")
     out_dir: str | None = Field(None, description="GGUF output folder; default exports/<core> in the workspace.")
     out_type: OutType = Field("f16", description="Weight type of the merged GGUF.")
+    converter_dir: str | None = Field(None, description="A folder with llama.cpp's converter scripts (GGUF); by "
+                                                        "default they come from llama-cpp-python's sdist.")
     base_model_path: str | None = Field(None, description="Local base model folder; found automatically by default.")
 
 
@@ -157,7 +159,8 @@ def publish_core(args: PublishArgs, ctx: ToolContext) -> PublishResult:
             else:
                 out = Path(args.out_dir).expanduser() if args.out_dir else ws.root / "exports" / path.stem
                 opened = open_core(ws, path, args.base_model_path)
-                exported = write_gguf(opened, path, out, cache=ws.cache, out_type=args.out_type, check_generate=False)
+                exported = write_gguf(opened, path, out, cache=ws.cache, out_type=args.out_type, check_generate=False,
+                                      converter=args.converter_dir)
                 results.append(DestinationResult(destination="gguf", ok=True, gguf=exported, detail=exported.model.path))
         except ToolFailure as failure:
             results.append(_failed(destination, failure))
