@@ -28,7 +28,7 @@ def _print_cores(as_json: bool) -> None:
         return
     table = Table("core", "base model", "score", "size", "created")
     for r in rows:
-        table.add_row(f"{r.icon or ''} {r.name}".strip(), str(r.base_model or r.error or ""),
+        table.add_row(r.name, str(r.base_model or r.error or ""),
                       str(r.quality_score or ""), f"{r.size_bytes / 1e6:.1f} MB", str(r.created or ""))
     console.print(table)
 

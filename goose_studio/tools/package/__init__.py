@@ -26,10 +26,9 @@ Modules: :mod:`.format` (member names, bounds, the manifest, gate names, version
 the gates :mod:`.gate_schema` (V1), :mod:`.gate_security` (V2), :mod:`.gate_eval` (V3), :mod:`.gate_portable`
 (V4, with :mod:`.fresh`, the fresh process) and :mod:`.gate_quality` (V5), :mod:`.validation` (all gates into
 one report), :mod:`.base_model` (finding the base model, extracting the adapter), :mod:`.inputs`,
-:mod:`.provenance`, :mod:`.cards` (dataset card, README, Hub model card), :mod:`.build` and :mod:`.refusal`
-(building a core, and why one is not published), :mod:`.tool` (``package``, ``validate``), and shipping:
-:mod:`.install` (the local registry), :mod:`.marketplace`, :mod:`.hub`, :mod:`.gguf` (converter, export,
-Modelfile) and :mod:`.publish_tool` (``install_core``, ``remove_core``, ``publish_core``, ``export_gguf``).
+:mod:`.provenance`, :mod:`.cards` (dataset card, README), :mod:`.build` and :mod:`.refusal` (building a core,
+and why one is not published), and :mod:`.tool` (``package``, ``validate``). Shipping a core (the local
+registry, the marketplace folder, the Hugging Face Hub, GGUF) is :mod:`goose_studio.tools.publish`.
 Importing this package registers the tools.
 """
 
