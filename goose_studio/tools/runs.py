@@ -53,6 +53,13 @@ class LearnArgs(BaseModel):
     pairs_only: bool = Field(False, description="Train on the given pairs alone, even when there is code.")
     eval_samples: Annotated[int, Option("eval_generate_samples")] = Field(
         default("eval_generate_samples"), ge=0, description="Held-out pairs to generate answers for (ROUGE-L/BLEU).")
+    eval_ppl_samples: int = Field(default("eval_ppl_samples"), ge=1, description="Held-out pairs for the perplexity.")
+    eval_probe_questions: int = Field(default("eval_probe_questions"), ge=0,
+                                      description="Knowledge probe questions in TEST (0: none).")
+    eval_general_questions: int = Field(default("eval_general_questions"), ge=0,
+                                        description="General questions of TEST's regression check (0: none).")
+    check_load: bool = Field(default("check_load"), description="PUBLISH loads the core in a fresh process "
+                                                                "(gates V4, V5); off: those checks are skipped.")
     recipe: RecipeName | None = Field(None, description="A Quick Recipe (see `goose-studio recipes`): its model, "
                                       "method and training; the source is optional (the recipe's data, or local "
                                       "data when it cannot be fetched).")

@@ -31,6 +31,7 @@
     return {kind: "string", schema: s, nullable};
   };
 
+  /** One labelled field for argument ``name`` of a tool (its schema ``prop`` in the schema ``root``). */
   function fieldFor(name, prop, root, required, value) {
     const f = S.fieldKind(prop, root);
     const id = `f-${Math.random().toString(36).slice(2, 9)}`;
@@ -38,7 +39,7 @@
     const shown = value !== undefined ? value : prop.default;
     let input;
     if (f.kind === "boolean") {
-      input = S.el("input", {type: "checkbox", id, name, checked: shown === true});
+      input = S.el("input", {type: "checkbox", id, name, checked: shown === true, "data-default": String(prop.default === true)});
       return S.el("label", {class: "check", title: help}, input, `${name}${required ? " *" : ""}`);
     }
     if (f.kind === "enum") {
@@ -60,6 +61,8 @@
                 help ? S.el("small", {class: "muted"}, help) : null);
   }
 
+  S.fieldFor = fieldFor;
+
   /** The arguments a form holds: empty fields left out (the tool's defaults apply). */
   S.formArgs = function (form) {
     const args = {};
@@ -67,7 +70,11 @@
       const name = input.name;
       if (!name) continue;
       const kind = input.dataset.kind;
-      if (kind === "boolean") { if (input.checked) args[name] = true; continue; }
+      if (kind === "boolean") {  // unticking a box that is on by default says false
+        if (input.checked) args[name] = true;
+        else if (input.dataset.default === "true") args[name] = false;
+        continue;
+      }
       const raw = input.value.trim();
       if (raw === "") continue;
       if (kind === "integer") args[name] = parseInt(raw, 10);

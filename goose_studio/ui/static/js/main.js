@@ -10,6 +10,8 @@
   let stopFollowing = null;
   let follow = true;
   let pending = false;
+  /** What the page measures of itself: when it was ready, and how long each live event took to reach the screen. */
+  S.metrics = {readyMs: null, latencies: [], waiting: []};
   S.run = S.newRun(null);
   S.activeTab = "source";
 
@@ -41,6 +43,9 @@
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
+      const now = Date.now() / 1000;
+      for (const ts of S.metrics.waiting) S.metrics.latencies.push(Math.round(1000 * (now - ts)));
+      S.metrics.waiting = [];
       const run = S.run;
       if (follow && run.id) {
         const at = S.currentTab(run);
@@ -81,6 +86,7 @@
         if (S.run.id !== id) return;
         S.applyEvent(S.run, ev);
         S.logActivity(ev);
+        if (S.metrics.readyMs !== null && ev.ts > S.metrics.readyAt) S.metrics.waiting.push(ev.ts);
         render();
       },
       status: (st) => {
@@ -146,6 +152,8 @@
     if (wanted) S.openRun(decodeURIComponent(wanted[1]));
     S.show(S.activeTab);
     render();
+    S.metrics.readyMs = Math.round(performance.now());
+    S.metrics.readyAt = Date.now() / 1000;
     document.body.dataset.ready = "1";
   }
 

@@ -33,13 +33,15 @@
     return args;
   }
 
+  const GATES = {V1: "Schema", V2: "Security", V3: "Eval", V4: "Portable", V5: "Quality"};
+
   function renderGates(report) {
     const list = S.$("#gates");
     list.innerHTML = "";
     for (const g of report.gates || []) {
       const mark = g.status === "passed" ? "✅" : g.status === "failed" ? "✗" : "–";
       list.append(S.el("li", {"data-status": g.status, "data-gate": g.id}, S.el("span", {class: "mark"}, mark),
-        S.el("span", {}, S.el("b", {}, `${g.id}: `), g.title || g.name,
+        S.el("span", {}, S.el("b", {}, `${g.id}: `), g.title || g.name || GATES[g.id] || "",
              g.detail ? S.el("div", {class: "detail"}, g.detail) : null,
              g.status === "failed" && g.fix ? S.el("div", {class: "detail"}, "Fix: " + g.fix) : null)));
     }
@@ -112,9 +114,9 @@
     if (p && !S.$('[data-slot="publish"] h3')) {
       S.slot("publish", `<div class="box"><h3>Saved locally</h3><p><code>${S.esc(p.core)}</code> (${S.bytes(p.size_bytes)}, sha256 ${S.esc(String(p.sha256 || "").slice(0, 12))}…)</p></div>`);
     }
-    if (run.core && state.validatedFor !== run.id && S.activeTab === "publish") {
+    if (p && p.gates && state.validatedFor !== run.id) {  // the gates as the run's PUBLISH step passed them
       state.validatedFor = run.id;
-      validate(run);
+      renderGates({gates: Object.entries(p.gates).map(([id, status]) => ({id, status}))});
     }
   };
 

@@ -7,6 +7,18 @@
   S.sourceChoice = chosen;
 
   function learnSchema() { return (S.tool("learn") || {}).input_schema || {properties: {}}; }
+  /** learn's arguments with a control of their own here (the rest are under "Every option of learn"). */
+  const OWN = new Set(["source", "sources", "example", "name", "model", "preset", "method", "max_steps", "pairs_only",
+                       "recipe"]);
+
+  function fillMore() {
+    const schema = learnSchema();
+    const box = S.$("#learn-more");
+    const required = new Set(schema.required || []);
+    for (const [name, prop] of Object.entries(schema.properties || {})) {
+      if (!OWN.has(name)) box.append(S.fieldFor(name, prop, schema, required.has(name)));
+    }
+  }
 
   function fillSettings() {
     const props = learnSchema().properties || {};
@@ -64,6 +76,10 @@
     const steps = parseInt(S.$("#set-max-steps").value, 10);
     if (steps > 0) args.max_steps = steps;
     if (S.$("#set-strategy").value === "manual") args.pairs_only = true;
+    const defaults = learnSchema().properties || {};
+    for (const [name, value] of Object.entries(S.formArgs(S.$("#learn-more")))) {
+      if (JSON.stringify(value) !== JSON.stringify((defaults[name] || {}).default)) args[name] = value;
+    }
     return args;
   };
 
@@ -155,6 +171,7 @@
 
   S.initSource = function () {
     fillSettings();
+    fillMore();
     renderRecipes();
     for (const card of S.$$("#source-kinds .card")) card.addEventListener("click", () => choose(card.dataset.kind));
     S.$("#source-form").addEventListener("submit", (e) => { e.preventDefault(); start(); });
