@@ -118,6 +118,7 @@ def test_the_whole_journey_in_the_browser_in_at_most_eight_clicks(tmp_path):
             page.screenshot(path=str(out / "journey-2-train-live.png"), full_page=True)
 
             page.wait_for_function("() => Studio.run.status === 'complete'", timeout=RUN_TIMEOUT_MS)
+            assert page.evaluate("() => Studio.run.options.check_load") is False  # the settings reached the run
             assert [state(page, t) for t in TABS[2:]] == ["complete"] * 4
             assert state(page, "source") == "complete" and state(page, "build") in ("complete", "skipped")
             assert page.locator("#panel-publish").is_visible()
@@ -139,9 +140,12 @@ def test_the_whole_journey_in_the_browser_in_at_most_eight_clicks(tmp_path):
             assert gates.count() == 5 and page.locator('#gates li[data-status="failed"]').count() == 0
             assert page.locator('#gates li[data-status="passed"]').count() >= 3
             assert page.input_value("#pub-name").endswith("Expert")
+            assert page.locator('[data-slot="publish"] [data-packaged]').text_content().count(".gcpkg") == 1
             clicks(page.locator("#pub-publish"))
-            page.wait_for_selector('[data-slot="publish"] h3', timeout=60_000)
-            assert page.locator('[data-slot="publish"]').text_content().count(".gcpkg") >= 1
+            published = page.locator('[data-slot="publish"] [data-published]')
+            published.wait_for(timeout=300_000)
+            assert published.get_attribute("data-published") == "ok"
+            assert page.locator('[data-destination="local"][data-ok="true"]').count() == 1
             page.screenshot(path=str(out / "journey-4-publish.png"), full_page=True)
 
             # Looking back: BUILD's log, PREPARE's dashboard, TRAIN's finished curve.

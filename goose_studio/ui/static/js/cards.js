@@ -104,8 +104,8 @@
     if (parts[0] === "agent") {
       const tab = S.label(p.tab || "");
       if (ev.type === "agent.retry") return [`↻ retry ${tab} (attempt ${p.attempt})`, "agent"];
-      if (ev.type === "agent.repair") return [`🔧 repair ${tab}: ${p.diagnosis || p.label || ""}`, "agent"];
-      if (ev.type === "agent.fallback") return [`🔧 fallback ${tab}: ${p.label || ""}`, "agent"];
+      if (ev.type === "agent.repair") return [`⚒ repair ${tab}: ${p.diagnosis || p.label || ""}`, "agent"];
+      if (ev.type === "agent.fallback") return [`⚒ fallback ${tab}: ${p.label || ""}`, "agent"];
       if (ev.type === "agent.guide") return [`? the Guide asks about ${tab}`, "agent"];
       if (ev.type === "agent.guide.answered") return [`↪ your choice: ${p.id || ""}`, "agent"];
       return [ev.type, "agent"];

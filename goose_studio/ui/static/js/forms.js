@@ -39,7 +39,8 @@
     const shown = value !== undefined ? value : prop.default;
     let input;
     if (f.kind === "boolean") {
-      input = S.el("input", {type: "checkbox", id, name, checked: shown === true, "data-default": String(prop.default === true)});
+      input = S.el("input", {type: "checkbox", id, name, checked: shown === true, "data-kind": "boolean",
+                             "data-default": String(prop.default === true)});
       return S.el("label", {class: "check", title: help}, input, `${name}${required ? " *" : ""}`);
     }
     if (f.kind === "enum") {

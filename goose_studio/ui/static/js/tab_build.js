@@ -76,12 +76,12 @@
     const minutes = p.est_train_minutes;
     S.slot("prepare", `<div class="box"><h3>Training data ready</h3>
       <div class="facts">${fact(S.num(p.pairs), "total pairs")}${fact(`${S.num(p.train)} / ${S.num(p.held_out)}`, "train / held out")}
-      ${fact(`${S.num(p.quality)}/100 ${ok ? "✅" : "⚠"}`, "quality score")}${fact(S.num(p.avg_tokens, 0), "avg tokens per pair")}
+      ${fact(`${S.num(p.quality)}/100 ${ok ? "✓" : "⚠"}`, "quality score")}${fact(S.num(p.avg_tokens, 0), "avg tokens per pair")}
       ${fact(minutes === undefined || minutes === null ? "–" : `~${S.num(minutes)} min`, "estimated training time")}
       ${p.grounded !== undefined && p.grounded !== null ? fact(`${Math.round(100 * p.grounded)}%`, "grounded in the code") : ""}</div>
       <h3>Pairs per category</h3>${S.bars(p.per_category, CATEGORY)}
       ${p.per_origin ? `<p class="muted">by origin: ${Object.entries(p.per_origin).map(([k, v]) => `${S.esc(k)} ${S.esc(v)}`).join(", ")}</p>` : ""}
-      ${p.secrets_redacted ? `<p>🔒 ${S.esc(p.secrets_redacted)} secret value(s) redacted from the pairs.</p>` : ""}
+      ${p.secrets_redacted ? `<p>${S.esc(p.secrets_redacted)} secret value(s) redacted from the pairs.</p>` : ""}
       ${(p.actions || []).length ? `<p class="muted">${p.actions.map(S.esc).join("<br>")}</p>` : ""}</div>`);
   };
 

@@ -7,12 +7,12 @@
   let busy = false;
 
   function scoreRow(name, value, good) {
-    return `<li><span>${S.esc(name)}</span><b>${S.esc(value)}${good === undefined ? "" : good ? " ✅" : " ⚠"}</b></li>`;
+    return `<li><span>${S.esc(name)}</span><b>${S.esc(value)}${good === undefined ? "" : good ? " ✓" : " ⚠"}</b></li>`;
   }
 
   S.renderTest = function (run) {
     const train = run.tabs.train.summary;
-    S.slot("test-head", train ? `Training complete ✅ Adapter: <code>${S.esc(String(train.adapter_path || "").split("/").slice(-2).join("/"))}</code>`
+    S.slot("test-head", train ? `Training complete ✓ Adapter: <code>${S.esc(String(train.adapter_path || "").split("/").slice(-2).join("/"))}</code>`
                               : "The chat opens once training is complete.");
     const tab = run.tabs.test;
     const p = tab.summary;
@@ -22,7 +22,8 @@
                                              : `<p class="muted">${tab.failure ? S.esc(tab.failure.message) : "Scores appear when the evaluation ends."}</p>`);
       return;
     }
-    const parts = Object.entries(p.parts || {}).map(([k, v]) => scoreRow(k.replace(/_/g, " "), `${S.num(v, 0)}/100`, v >= 70)).join("");
+    const parts = Object.entries(p.parts || {}).map(([k, v]) => v === null || v === undefined
+      ? scoreRow(k.replace(/_/g, " "), "not measured") : scoreRow(k.replace(/_/g, " "), `${S.num(v, 0)}/100`, v >= 70)).join("");
     const vs = typeof p.vs_base === "number" ? `${p.vs_base >= 0 ? "+" : ""}${S.num(p.vs_base, 1)} points` : "–";
     S.slot("test", `<ul class="scores">${parts}
       ${scoreRow("Overall", `${S.num(p.score, 0)}/100`, !!p.passed)}
