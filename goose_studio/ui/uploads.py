@@ -104,7 +104,8 @@ async def save_stream(folder: Path, name: str, chunks: AsyncIterator[bytes]) -> 
     refused (a refused name before reading; too large as soon as it is; a ZIP archive SOURCE would refuse)."""
     clean, why = refusal(name)
     if clean is None or why:
-        return {"name": clean or name[:180], "size": 0, "source": None, "reason": why}
+        shown = re.split(r"[\\/]", name or "")[-1].strip()[:180]  # as the user named it
+        return {"name": shown or name[:180], "size": 0, "source": None, "reason": why}
     target = target_for(folder, clean)
     size = 0
     with target.open("wb") as out:

@@ -89,6 +89,8 @@ def test_the_whole_journey_in_the_browser_in_at_most_eight_clicks(tmp_path):
             figures["first_load_ms"] = page.evaluate("Studio.metrics.readyMs")
             figures["dom_content_loaded_ms"] = round(page.evaluate(
                 "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd"))
+            locked = [t for t in TABS if page.locator(f'.step[data-tab="{t}"]').is_disabled()]
+            assert locked == TABS[1:]  # each tab unlocks when the step before it is done
 
             # ① SOURCE: GitHub, paste the repository, Learn it.
             clicks(page.locator('#source-kinds [data-kind="github"]'))
@@ -172,3 +174,30 @@ def test_the_whole_journey_in_the_browser_in_at_most_eight_clicks(tmp_path):
     print(json.dumps(figures))
     assert clicks.counts["journey"] <= 8
     assert figures["events_live"] > 0
+
+
+def test_files_chosen_in_the_browser_are_uploaded_one_request_each_and_the_refused_say_why(tmp_path):
+    home = tmp_path / "home"
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"instruction": "What is a reservation?", "output": "Items held for an order."}\n')
+    secret = tmp_path / ".env"
+    secret.write_text("API_TOKEN=abc\n")
+    port = free_port()
+    server = start_ui(home, port)
+    try:
+        with chromium_context(chromium_path(), (1280, 900)) as context:
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function("() => document.body.dataset.ready === '1'")
+            page.click('#source-kinds [data-kind="files"]')
+            page.set_input_files("#src-files", [str(pairs), str(secret)])
+            page.wait_for_selector("#upload-list li.bad", timeout=30_000)
+            kept = page.locator("#upload-list li:not(.bad) b").all_text_contents()
+            refused = page.locator("#upload-list li.bad b").all_text_contents()
+            sources = page.evaluate("() => Studio.chosenSources()")
+            page.screenshot(path=str(artifacts_dir() / "upload.png"), full_page=True)
+    finally:
+        stop_process_group(server)
+    assert kept == ["pairs.jsonl"] and refused == [".env"]
+    assert len(sources) == 1 and sources[0].startswith(str(home / "uploads"))
+    assert open(sources[0], encoding="utf-8").read().startswith('{"instruction"')
