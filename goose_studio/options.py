@@ -79,13 +79,13 @@ class RunOptions(BaseModel):
     retrieval_embeddings: bool = False  # store sentence embeddings in it (hybrid search)
     drop_generic_pairs: bool = False  # leave out training pairs that name nothing of the repository
 
-    def merged(self, overrides: dict[str, Any] | None) -> "RunOptions":
-        """These options with ``overrides`` on top (a change back to ``None`` restores the default)."""
     @field_validator("hyperparameters", mode="before")
     @classmethod
     def _hyperparameters(cls, value: Any) -> dict[str, Any]:
         return parse_hyperparameters(value)
 
+    def merged(self, overrides: dict[str, Any] | None) -> "RunOptions":
+        """These options with ``overrides`` on top (a change back to ``None`` restores the default)."""
         if not overrides:
             return self
         return RunOptions.model_validate({**self.model_dump(), **overrides})

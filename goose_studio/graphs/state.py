@@ -43,13 +43,14 @@ class BuildStep(BaseModel):
 
 
 class TrainStep(BaseModel):
-    """TRAIN: the base model it trained on and the trainer's result."""
+    """TRAIN: the base model it trained on, the trainer's result, what was substituted on this machine (by
+    the run's Quick Recipe and by the train tool: provenance entries) and the loss curve in the run folder."""
 
     model: PrepareModelResult
     trained: TrainResult
-
     substitutions: list[dict[str, Any]] = Field(default_factory=list)
     loss_curve: str | None = None
+
 
 class EvalStep(BaseModel):
     """TEST: the evaluation of one adapter, its retrieval index, the judge's grades, what is wrong with it,

@@ -167,6 +167,21 @@ def materialize_embedded(cache_dir: Path) -> Path:
     return target
 
 
+def cached_copy(model: str) -> Path | None:
+    """A complete copy of Hub model ``model`` in this machine's own Hugging Face cache (``HF_HUB_CACHE``, by
+    default ``~/.cache/huggingface/hub``), used when the Hub cannot be reached."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    home = os.environ.get("HF_HOME") or str(Path("~/.cache/huggingface").expanduser())
+    cache = os.environ.get("HF_HUB_CACHE") or os.path.join(home, "hub")  # read now: the library reads it at import
+    try:
+        found = Path(snapshot_download(model, cache_dir=cache, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        return None
+    return found if (found / "config.json").is_file() and any(found.glob("*.safetensors")) else None
+
+
 def _resolve_user_model(model: str, cache_dir: Path) -> Path:
     path = Path(model).expanduser()
     if path.exists():
@@ -184,6 +199,9 @@ def _resolve_user_model(model: str, cache_dir: Path) -> Path:
         return Path(snapshot_download(model, cache_dir=str(cache_dir / "huggingface"),
                                       allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.jinja"]))
     except LocalEntryNotFoundError:
+        cached = cached_copy(model)
+        if cached is not None:  # not in the workspace, but in this machine's Hugging Face cache
+            return cached
         raise ToolFailure(
             FailureKind.transient,
             f"Model '{model}' is not in the local cache and the Hugging Face Hub cannot be reached.",

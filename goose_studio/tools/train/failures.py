@@ -8,7 +8,9 @@ that a repair can tell a transient fault from a broken setup), a full disk, miss
 from __future__ import annotations
 
 import re
+import shutil
 import signal
+from pathlib import Path
 
 from ...errors import FailureKind, ToolFailure
 
@@ -40,8 +42,24 @@ def _cuda_error(low: str) -> tuple[str, bool] | None:
     return None
 
 
-def classify_failure(returncode: int, log_tail: str) -> ToolFailure:
-    """The typed failure for a trainer that exited with ``returncode`` after writing ``log_tail``."""
+# What torch prints when writing a checkpoint fails part-way (its zip writer), whatever the cause.
+WRITE_FAILED = (r"iostream error", r"inline_container\.cc.*unexpected pos", r"file write failed")
+#: Below this much free space, a failed write is taken for a full disk.
+LOW_SPACE_BYTES = 64 << 20
+
+
+def _nearly_full(folder: Path | None) -> bool:
+    while folder is not None and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return folder is not None and shutil.disk_usage(folder).free < LOW_SPACE_BYTES
+    except OSError:
+        return False
+
+
+def classify_failure(returncode: int, log_tail: str, output_dir: Path | None = None) -> ToolFailure:
+    """The typed failure for a trainer that exited with ``returncode`` after writing ``log_tail``; a write
+    that failed while ``output_dir``'s filesystem is nearly full is a full disk too."""
     tail = log_tail[-4000:]
     low = tail.lower()
     details: dict = {"exit_code": returncode, "log_tail": tail[-1500:]}
@@ -50,7 +68,8 @@ def classify_failure(returncode: int, log_tail: str) -> ToolFailure:
         details["where"] = where
         return ToolFailure(FailureKind.oom, f"Training ran out of {'GPU memory' if where == 'GPU' else 'memory'}.",
                            hint="Use a smaller batch size or cutoff length, or a smaller model; then resume.", details=details)
-    if "no space left on device" in low or "errno 28" in low or "pytorchstreamwriter failed writing" in low:
+    write_failed = any(re.search(p, low) for p in WRITE_FAILED) and _nearly_full(output_dir)
+    if write_failed or "no space left on device" in low or "errno 28" in low or "pytorchstreamwriter failed writing" in low:
         return ToolFailure(FailureKind.disk_full, "The disk filled up during training.",
                            hint="Free disk space where GOOSE_STUDIO_HOME lives, then resume the run.", details=details)
     if any(re.search(p, low) for p in MISSING_PATTERNS):

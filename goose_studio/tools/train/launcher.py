@@ -7,7 +7,9 @@ with one callback of the studio's, :class:`StudioControl`, which
   :data:`PAUSED_EXIT` (the final adapter is not written, so the run is not mistaken for a finished one);
   ``stop`` ends training there (LLaMA-Factory then saves the adapter as usual);
 - on a resume whose recipe asks for another learning rate than the checkpoint's (a repair halved it after
-  the loss diverged), rescales the restored optimizer and scheduler to the new rate.
+  the loss diverged), rescales the restored optimizer and scheduler to the new rate;
+- stops the trainer the moment the logged loss diverges (:func:`~.progress.diverged`), before the step's
+  checkpoint is saved, and exits with :data:`DIVERGED_EXIT`: the checkpoints it leaves are the good ones.
 
 Nothing here imports the studio's tools beyond this package; the recipe stays a plain LLaMA-Factory config.
 """
@@ -23,6 +25,15 @@ from typing import Any
 CONTROL_ENV = "GOOSE_STUDIO_TRAIN_CONTROL"
 PAUSED_EXIT = 75  # EX_TEMPFAIL: stopped on purpose, resumable
 PAUSED_FILE = "paused.json"
+DIVERGED_EXIT = 76
+DIVERGED_FILE = "diverged.json"
+
+
+def _exit_with(path: Path, marker: dict, code: int) -> None:
+    path.write_text(json.dumps(marker) + "\n")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # at once: neither a checkpoint nor a final adapter is written after this
 
 
 def read_control(path: Path | None) -> str | None:
@@ -38,6 +49,8 @@ def read_control(path: Path | None) -> str | None:
 
 def make_callback(control_path: Path | None) -> Any:
     from transformers import TrainerCallback
+
+    from .progress import diverged
 
     class StudioControl(TrainerCallback):
         """Pause, stop and learning-rate changes on resume, for the studio's train tool."""
@@ -64,6 +77,13 @@ def make_callback(control_path: Path | None) -> Any:
             print(f"[goose-studio] learning rate rescaled by {ratio:g} on resume at step {state.global_step}",
                   flush=True)
 
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            rows = [{"current_steps": h.get("step"), "loss": h.get("loss")} for h in state.log_history if "loss" in h]
+            bad = diverged(rows)
+            if bad is not None and args.should_save:
+                _exit_with(Path(args.output_dir) / DIVERGED_FILE, bad, DIVERGED_EXIT)
+            return control
+
         def on_step_end(self, args, state, control, **kwargs):
             action = read_control(control_path)
             if action in ("pause", "checkpoint"):
@@ -78,10 +98,8 @@ def make_callback(control_path: Path | None) -> Any:
             if self.exiting and args.should_save:
                 marker = {"action": self.exiting, "step": state.global_step,
                           "checkpoint": str(Path(args.output_dir) / f"checkpoint-{state.global_step}")}
-                (Path(args.output_dir) / PAUSED_FILE).write_text(json.dumps(marker) + "\n")
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(PAUSED_EXIT)  # before LLaMA-Factory writes a final adapter for a run that is not done
+                # before LLaMA-Factory writes a final adapter for a run that is not done
+                _exit_with(Path(args.output_dir) / PAUSED_FILE, marker, PAUSED_EXIT)
             return control
 
     return StudioControl()

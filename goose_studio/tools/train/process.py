@@ -64,6 +64,13 @@ class Watch:
     plateau_seen: dict[str, Any] | None = None  # set when the loss was found not to go down
 
 
+def diverged_failure(bad: dict[str, Any]) -> ToolFailure:
+    """The typed failure for a loss that diverged (the facts of :func:`~.progress.diverged`)."""
+    what = "became" if str(bad.get("loss")).lower() in ("nan", "inf", "-inf") else "exploded to"
+    return ToolFailure(FailureKind.nan_loss, f"The training loss {what} {bad.get('loss')} at step {bad.get('step')}.",
+                       hint="Lower the learning rate (e.g. --learning-rate 1e-4) and resume.", details=dict(bad))
+
+
 def tree_cpu_seconds(pid: int) -> float | None:
     """CPU seconds used so far by ``pid`` and its children (None once it is gone)."""
     try:
@@ -189,11 +196,7 @@ def run_trainer(cmd: list[str], log_path: Path, trainer_log: Path, timeout_s: in
                     bad = diverged(rows)
                     if bad is not None:
                         kill(proc)
-                        what = "became" if bad["loss"] in ("nan", "inf", "-inf") else "exploded to"
-                        raise ToolFailure(FailureKind.nan_loss,
-                                          f"The training loss {what} {bad['loss']} at step {bad['step']}.",
-                                          hint="Lower the learning rate (e.g. --learning-rate 1e-4) and resume.",
-                                          details=bad)
+                        raise diverged_failure(bad)
                 seen = len(rows)
                 if rc is not None:
                     pid_file.unlink(missing_ok=True)

@@ -24,9 +24,9 @@ from ..registry import ToolContext, tool
 from .curve import draw_loss_curve
 from .estimate import dataset_tokens, estimate_seconds, record_speed, speed_key
 from .failures import classify_failure
-from .launcher import PAUSED_EXIT, PAUSED_FILE, read_control
+from .launcher import DIVERGED_EXIT, DIVERGED_FILE, PAUSED_EXIT, PAUSED_FILE, read_control
 from .methods import Substitution, model_params
-from .process import CONTROL_FILE, Watch, run_trainer, stop_stale_trainer, trainer_command
+from .process import CONTROL_FILE, Watch, diverged_failure, run_trainer, stop_stale_trainer, trainer_command
 from .progress import losses, read_trainer_log, trim_log
 from .queue import trainer_slot
 from .recipe import ADAPTER_FILES, TrainArgs, TrainingPlan, plan_training, render_recipe
@@ -65,9 +65,21 @@ def last_checkpoint(output_dir: Path) -> str | None:
     return str(ckpts[-1]) if ckpts else None
 
 
-def checkpoints(output_dir: Path) -> list[Path]:
-    return sorted((p for p in output_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+def checkpoints(output_dir: Path, complete: bool = True) -> list[Path]:
+    """The ``checkpoint-<step>`` folders, oldest first; only those the trainer finished writing (its state
+    file is written last) unless ``complete`` is False."""
+    found = (p for p in output_dir.glob("checkpoint-*") if p.name.split("-")[-1].isdigit())
+    return sorted((p for p in found if not complete or (p / "trainer_state.json").is_file()),
                   key=lambda p: int(p.name.split("-")[-1]))
+
+
+def remove_partial_checkpoints(output_dir: Path) -> list[str]:
+    """Remove the checkpoints a failed write left half-written (after a full disk); say which."""
+    done = set(checkpoints(output_dir))
+    partial = [p for p in checkpoints(output_dir, complete=False) if p not in done]
+    for p in partial:
+        shutil.rmtree(p, ignore_errors=True)
+    return [str(p) for p in partial]
 
 
 def step_of(checkpoint: str | Path | None) -> int | None:
@@ -164,7 +176,8 @@ def train(args: TrainArgs, ctx: ToolContext) -> TrainResult:
         control.unlink(missing_ok=True)
         raise _paused(output_dir, step_of(resumed_from), resumed_from)
     control.unlink(missing_ok=True)
-    (output_dir / PAUSED_FILE).unlink(missing_ok=True)
+    for marker in (PAUSED_FILE, DIVERGED_FILE):
+        (output_dir / marker).unlink(missing_ok=True)
     trainer_log = output_dir / "trainer_log.jsonl"
     trim_log(trainer_log, step_of(resumed_from))  # a resumed trainer appends after its checkpoint's step
     done = all((output_dir / f).is_file() for f in ADAPTER_FILES) and (output_dir / "train_results.json").is_file()
@@ -197,9 +210,17 @@ def train(args: TrainArgs, ctx: ToolContext) -> TrainResult:
     control.unlink(missing_ok=True)
     if rc == PAUSED_EXIT:
         return _after_checkpoint_exit(output_dir, rows)
+    if rc == DIVERGED_EXIT:  # the trainer stopped itself on a diverged loss, before saving that step
+        try:
+            bad = json.loads((output_dir / DIVERGED_FILE).read_text())
+        except (OSError, json.JSONDecodeError):
+            bad = {"step": max((r.get("current_steps") or 0 for r in rows), default=0)}
+        raise _clean_after_nan(output_dir, diverged_failure(bad))
     if rc != 0:
         tail = log_path.read_text(errors="replace")[-6000:] if log_path.exists() else ""
-        failure = classify_failure(rc, tail)
+        failure = classify_failure(rc, tail, output_dir)
+        if failure.kind is FailureKind.disk_full:
+            failure.details["removed_partial"] = remove_partial_checkpoints(output_dir)
         if plan.unsloth and "unsloth" in tail.lower():
             failure.details["unsloth"] = True
         raise failure

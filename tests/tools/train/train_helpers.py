@@ -31,6 +31,12 @@ def calc_rows(n: int = 40, seed: int = 0, random_labels: bool = False) -> list[d
     return rows
 
 
+def long_rows(n: int = 16, words: int = 300) -> list[dict[str, str]]:
+    """Rows with answers of several hundred tokens (slower steps, larger activations)."""
+    return [{"instruction": f"Describe item {i}.", "input": "",
+             "output": " ".join(f"word{j % 97} value{(i * j) % 89}" for j in range(words))} for i in range(n)]
+
+
 def write_dataset(folder: Path, rows: list[dict[str, str]], name: str = DATASET) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -87,15 +93,48 @@ def make_tiny_model(folder: Path, vocab: int = 512, steps: int = 120) -> Path:
     return folder
 
 
-def shared_tiny_model(base: Path, vocab: int = 512) -> Path:
+def shared_tiny_model(base: Path, vocab: int = 512, steps: int = 120) -> Path:
     """The tiny model, made once per test session (every module asks with the session's base temp dir)."""
-    folder = base / f"tiny-smollm2-v{vocab}"
+    folder = base / f"tiny-smollm2-v{vocab}-s{steps}"
     base.mkdir(parents=True, exist_ok=True)
-    with open(base / f".tiny-{vocab}.lock", "w") as lock:
+    with open(base / f".tiny-{vocab}-{steps}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / "pretrain_loss.txt").is_file():
-            make_tiny_model(folder, vocab)
+            make_tiny_model(folder, vocab, steps)
     return folder
+
+
+def trainer_env(locks: Path) -> dict[str, str]:
+    """Environment for the tests' trainers: one thread each (the machine is shared), a queue of their own."""
+    return {"OMP_NUM_THREADS": "1", "GOOSE_STUDIO_DEVICE_LOCKS": str(locks), "HF_HUB_OFFLINE": "1"}
+
+
+def wait_for(condition: Any, timeout: float = 120.0, every: float = 0.02) -> Any:
+    """Poll ``condition`` (another process's progress) until it returns something true; fail after ``timeout``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = condition()
+        if got:
+            return got
+        time.sleep(every)  # polling a child process's files, not waiting for an outcome
+    raise AssertionError(f"gave up after {timeout} s waiting for {condition}")
+
+
+def logged_step(output_dir: Path) -> int:
+    """The highest step in a trainer's log so far."""
+    try:
+        lines = (output_dir / "trainer_log.jsonl").read_text().splitlines()
+    except OSError:
+        return 0
+    steps = []
+    for line in lines:
+        try:
+            steps.append(json.loads(line).get("current_steps") or 0)
+        except json.JSONDecodeError:
+            continue
+    return max(steps, default=0)
 
 
 class Recorder(ToolContext):
