@@ -17,6 +17,9 @@ from goose_studio.tools.train.recipe import ADAPTER_FILES, plan_training
 from train_helpers import DATASET, calc_rows, shared_tiny_model, trainer_env, write_dataset
 
 
+pytestmark = pytest.mark.e2e  # two trainer processes start and train: about 1.5-2.5 min here
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
