@@ -28,6 +28,9 @@ from pairs_helpers import write_files  # noqa: E402
 @pytest.fixture(autouse=True)
 def no_brain(monkeypatch) -> None:
     monkeypatch.setenv("GOOSE_STUDIO_BRAIN", "rules")
+    # Token counts are estimated here (exact counts with the model's tokenizer are tested with the pairs):
+    # each test's fresh workspace would otherwise convert the embedded model first.
+    monkeypatch.setattr(step, "tokenizer_for", lambda model, ws: None)
 
 
 def _run(root: Path, tmp_path: Path, pairs_file: str | None = None, **options):

@@ -34,10 +34,14 @@ BRAIN_FILE = "brain_pairs.jsonl"
 
 
 def tokenizer_for(model: str, ws: Workspace) -> str | None:
-    """A local folder with the chosen model's tokenizer when one is already on disk (no download), else None."""
-    from ...tools.models import EMBEDDED, EMBEDDED_FOLDER
+    """A local folder with the chosen model's tokenizer: the embedded model's (made ready now, as TRAIN would),
+    a local model folder, else None (a hub model is not downloaded here; tokens are then estimated)."""
+    from ...tools.models import EMBEDDED, materialize_embedded
 
-    folder = ws.cache / "models" / EMBEDDED_FOLDER if model == EMBEDDED else Path(model).expanduser()
+    try:
+        folder = materialize_embedded(ws.cache) if model == EMBEDDED else Path(model).expanduser()
+    except (ToolFailure, OSError):
+        return None
     if folder.is_dir() and any((folder / n).is_file() for n in ("tokenizer.json", "tokenizer_config.json")):
         return str(folder)
     return None

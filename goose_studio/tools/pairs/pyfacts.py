@@ -123,14 +123,27 @@ def _dotted(node: ast.AST) -> str:
 
 class _Reader:
     def __init__(self, source: str) -> None:
-        self.source = source
+        self.lines = [line.encode("utf-8") for line in source.split("\n")]
         self.strings: dict[str, str] = {}  # module-level NAME = "text", to resolve env var and prog names
+
+    def segment(self, node: ast.AST) -> str:
+        """The node's source text (``ast.get_source_segment`` without splitting the file on every call)."""
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined,operator]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return ""
+        if first is None or last is None or end is None or not 0 <= first <= last < len(self.lines):
+            return ""
+        if first == last:
+            return self.lines[first][start:end].decode("utf-8", errors="replace")
+        parts = [self.lines[first][start:], *self.lines[first + 1 : last], self.lines[last][:end]]
+        return b"\n".join(parts).decode("utf-8", errors="replace")
 
     def text(self, node: ast.AST | None, limit: int = VALUE_CHARS) -> str:
         if node is None:
             return ""
-        seg = ast.get_source_segment(self.source, node) or ""
-        return inline(seg, limit)
+        return inline(self.segment(node), limit)
 
     def string(self, node: ast.AST | None) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
