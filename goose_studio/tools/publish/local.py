@@ -38,6 +38,8 @@ class InstalledCore(BaseModel):
     already_installed: bool = Field(False, description="The same file was installed already; nothing was copied.")
     replaced: bool = Field(False, description="A different file of that name was replaced (force).")
     gates: list[GateStatus] = Field(default_factory=list)
+    loaded: bool | None = Field(None, description="The adapter loaded onto its base in a fresh process (None: "
+                                                  "not run, e.g. the load check off or the base not available).")
     signer: Signer | None = None
 
 
@@ -129,7 +131,8 @@ def install_core(src: Path, ws: Workspace, *, check_load: bool = True, force: bo
     replaced = False
     if dest.resolve() == src.resolve() or (dest.is_file() and sha256_file(dest) == digest):
         return InstalledCore(name=dest.stem, path=str(dest), sha256=digest, size_bytes=dest.stat().st_size,
-                             already_installed=True, gates=gate_statuses(report), signer=report.signer)
+                             already_installed=True, gates=gate_statuses(report), loaded=_loaded(report),
+                             signer=report.signer)
     if dest.is_file():
         if not force:
             raise ToolFailure(FailureKind.invalid_input, f"A different core named {dest.stem} is installed already.",
@@ -139,7 +142,12 @@ def install_core(src: Path, ws: Workspace, *, check_load: bool = True, force: bo
         _drop_chat_cache(ws, dest)
     copy_atomic(src, dest)
     return InstalledCore(name=dest.stem, path=str(dest), sha256=digest, size_bytes=dest.stat().st_size,
-                         replaced=replaced, gates=gate_statuses(report), signer=report.signer)
+                         replaced=replaced, gates=gate_statuses(report), loaded=_loaded(report), signer=report.signer)
+
+
+def _loaded(report: ValidateReport) -> bool | None:
+    check = report.check("load")
+    return check.ok if check is not None else None
 
 
 def _chat_cache(ws: Workspace, path: Path) -> Path:

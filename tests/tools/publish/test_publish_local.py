@@ -23,7 +23,7 @@ def test_install_validates_copies_and_finds_the_core_by_name_and_slug(built, ws,
     done = tool("install_core", {"path": built.path, "check_load": False}, ws)
     installed = Path(done.path)
     assert installed.parent == ws.cores and installed.name == Path(built.path).name
-    assert not done.already_installed and done.signer.own
+    assert not done.already_installed and done.signer.own and done.loaded is None  # the load was off
     assert [g.status for g in done.gates][:3] == ["passed"] * 3
     assert [c.name for c in core_infos(ws)] == [installed.stem]
     assert core_path(ws, installed.stem) == installed
@@ -32,6 +32,12 @@ def test_install_validates_copies_and_finds_the_core_by_name_and_slug(built, ws,
     assert again.already_installed and again.sha256 == done.sha256
     opened = open_core(ws, core_path(ws, "tiny-core"), str(inputs["base"]))
     assert (opened.adapter / "adapter_model.safetensors").is_file()
+
+
+def test_install_with_the_load_runs_it_in_a_fresh_process(built, ws, inputs):
+    done = tool("install_core", {"path": built.path, "base_model_path": str(inputs["base"])}, ws)
+    assert [g.status for g in done.gates][:4] == ["passed"] * 4 and done.loaded is True
+    assert Path(done.path).is_file()
 
 
 def test_a_newer_version_is_what_the_slug_names(built, ws, inputs, tmp_path, signing_root):
