@@ -44,7 +44,8 @@ def model_parameters(model: type[BaseModel], *, skip: tuple[str, ...] = (), argu
             info: Any = typer.Argument(default if not field.is_required() else ..., help=help_text)
         else:
             decls = [f"--{name.replace('_', '-')}", *([(shorts or {})[name]] if name in (shorts or {}) else [])]
-            info = typer.Option(default, *decls, help=help_text, metavar=(metavars or {}).get(name))
+            info = typer.Option(default if not field.is_required() else ..., *decls, help=help_text,
+                                metavar=(metavars or {}).get(name))
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation))
     return params
 
