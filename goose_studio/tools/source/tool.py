@@ -72,6 +72,20 @@ def _empty_failure(source: str, what: str) -> ToolFailure:
 # one path per kind of source
 
 
+def os_failure(exc: OSError, where: Path, what: str, details: dict) -> ToolFailure:
+    """A full disk as such; any other error writing ``where`` as an internal failure saying ``what``."""
+    return disk_full_from_oserror(exc, str(where)) or ToolFailure(
+        FailureKind.internal, f"{what}: {exc.strerror or exc}.", details=details)
+
+
+def install_into(target: Path, final: Path, what: str) -> None:
+    """Move the finished ``target`` to ``final`` (see :func:`install`), failures typed."""
+    try:
+        install(target, final)
+    except OSError as exc:
+        raise os_failure(exc, final, f"Could not move the {what} into {final}", {"path": str(final)}) from None
+
+
 def _clone_url(url: str, args: CloneArgs, name: str, ctx: ToolContext, started: float) -> CloneResult:
     """Clone a git URL into repos/<name>; a previous copy is replaced only once the clone succeeded."""
     secrets = Secrets()
@@ -110,16 +124,7 @@ def _clone_url(url: str, args: CloneArgs, name: str, ctx: ToolContext, started: 
         if not branch or branch == "HEAD":
             branch = args.branch
         final = repos / name
-        try:
-            install(target, final)
-        except OSError as exc:
-            failure = disk_full_from_oserror(exc, str(final))
-            if failure:
-                raise failure from None
-            raise ToolFailure(
-                FailureKind.internal, f"Could not move the clone into {final}: {exc.strerror or exc}.",
-                details={"path": str(final)},
-            ) from None
+        install_into(target, final, "clone")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return CloneResult(
@@ -207,24 +212,9 @@ def _copy_local(path: str, args: CloneArgs, name: str, ctx: ToolContext, started
         else:
             source_type = "local"
             commit = content_hash(target)
-        try:
-            install(target, final)
-        except OSError as exc:
-            failure = disk_full_from_oserror(exc, str(final))
-            if failure:
-                raise failure from None
-            raise ToolFailure(
-                FailureKind.internal, f"Could not move the copy into {final}: {exc.strerror or exc}.",
-                details={"path": str(final)},
-            ) from None
+        install_into(target, final, "copy")
     except OSError as exc:
-        failure = disk_full_from_oserror(exc, str(target))
-        if failure:
-            raise failure from None
-        raise ToolFailure(
-            FailureKind.internal, f"Copying {src} failed: {exc.strerror or exc}.",
-            details={"source": str(src)},
-        ) from None
+        raise os_failure(exc, target, f"Copying {src} failed", {"source": str(src)}) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return CloneResult(
