@@ -1,8 +1,9 @@
 """A core as GGUF for llama.cpp and Ollama: the adapter merged into its base model and converted with
 llama.cpp's ``convert_hf_to_gguf.py``, the LoRA itself converted with ``convert_lora_to_gguf.py`` (for
 llama.cpp ``--lora``; where the converter refuses the adapter the reason is reported and the export goes
-on), and an Ollama ``Modelfile``. The merged file is read back with the ``gguf`` package (tensors and
-metadata) and, by default, loaded with transformers from the GGUF itself to generate a few tokens.
+on), and an Ollama ``Modelfile``. The merged file is read back with the ``gguf`` package (tensors, metadata,
+and a tokenizer of the model's kind: a byte-level BPE must be written as GPT-2 BPE with its merges) and, by
+default, its weights loaded with transformers from the GGUF itself to generate a few tokens.
 
 The output folder always receives the PEFT adapter (``adapter/``) first, so a conversion that fails still
 leaves the adapter published there; the failure is typed (build_failed) with the converter's log.
@@ -10,10 +11,11 @@ leaves the adapter published there; the failure is typed (build_failed) with the
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +35,9 @@ class GgufFile(BaseModel):
     architecture: str = Field(description="general.architecture as written in the file.")
     file_type: str | None = Field(None, description="The GGUF's weight type (F16, Q8_0, ...).")
     name: str | None = None
+    tokenizer: str | None = Field(None, description="tokenizer.ggml.model: gpt2 (byte-level BPE), llama "
+                                                    "(SentencePiece), ...; None for an adapter.")
+    merges: int = Field(0, description="BPE merges in the file.")
 
 
 class ExportResult(BaseModel):
@@ -69,9 +74,11 @@ def read_gguf(path: Path) -> GgufFile:
                 file_type = gguf.LlamaFileType(raw).name.removeprefix("MOSTLY_")
             except ValueError:
                 file_type = str(raw)
+        merges = fields.get("tokenizer.ggml.merges")
         result = GgufFile(path=str(path), size_bytes=path.stat().st_size, tensors=len(reader.tensors),
                           architecture=text("general.architecture") or "", file_type=file_type,
-                          name=text("general.name"))
+                          name=text("general.name"), tokenizer=text("tokenizer.ggml.model"),
+                          merges=len(merges.data) if merges is not None else 0)
     except (ValueError, OSError, KeyError, IndexError) as exc:
         raise ToolFailure(FailureKind.corrupted, f"{path.name} does not read as a GGUF file ({exc}).",
                           hint="Export again; the converter's log is next to the file.") from None
@@ -81,8 +88,49 @@ def read_gguf(path: Path) -> GgufFile:
     return result
 
 
+def _is_byte_level(part: Any) -> bool:
+    if not isinstance(part, dict):
+        return False
+    if part.get("type") == "ByteLevel":
+        return True
+    return any(_is_byte_level(p) for p in part.get("pretokenizers") or part.get("decoders") or [])
+
+
+def byte_level(model_dir: Path) -> bool:
+    """The folder's tokenizer.json is a byte-level BPE (GPT-2 style: ByteLevel pre-tokenizer)."""
+    try:
+        data = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and data.get("model", {}).get("type") == "BPE" and _is_byte_level(
+        data.get("pre_tokenizer"))
+
+
+def normalize_tokenizer(model_dir: Path) -> bool:
+    """A byte-level BPE tokenizer decodes with ByteLevel alone: a decoder that also carries SentencePiece
+    steps (ByteFallback, "▁" to space), as tokenizers converted from GGUF do, is reduced to its ByteLevel step
+    and byte fallback turned off, so that llama.cpp's converter writes it as the GPT-2 BPE it is (with its
+    merges) rather than as a SentencePiece vocabulary. Returns whether the file was changed."""
+    path = model_dir / "tokenizer.json"
+    if not byte_level(model_dir):
+        return False
+    data = json.loads(path.read_text(encoding="utf-8"))
+    decoder = data.get("decoder") or {}
+    steps = decoder.get("decoders") if decoder.get("type") == "Sequence" else None
+    if not steps:
+        return False
+    level = next((d for d in steps if isinstance(d, dict) and d.get("type") == "ByteLevel"), None)
+    if level is None:
+        return False
+    data["decoder"] = level
+    data["model"]["byte_fallback"] = False
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return True
+
+
 def merge(opened: OpenedCore, dest: Path) -> None:
-    """The base model with the adapter folded in, saved as an HF folder (safetensors, tokenizer)."""
+    """The base model with the adapter folded in, saved as an HF folder (safetensors, tokenizer with a
+    byte-level decoder made consistent: :func:`normalize_tokenizer`)."""
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -94,6 +142,7 @@ def merge(opened: OpenedCore, dest: Path) -> None:
     for extra in ("chat_template.jinja", "generation_config.json"):
         if (opened.base / extra).is_file() and not (dest / extra).is_file():
             shutil.copyfile(opened.base / extra, dest / extra)
+    normalize_tokenizer(dest)
 
 
 def generate_from_gguf(path: Path, tokenizer_dir: Path, prompt: str = "What is a Python list?",
@@ -168,6 +217,12 @@ def export_gguf(opened: OpenedCore, core: Path, out_dir: Path, *, cache: Path, o
                             + (" with its LoRA GGUF." if lora_file else "."))
             raise
         model = read_gguf(model_path)
+        if byte_level(merged) and (model.tokenizer != "gpt2" or not model.merges):
+            raise ToolFailure(FailureKind.build_failed,
+                              f"The GGUF's tokenizer was written as '{model.tokenizer}' with {model.merges} merges, "
+                              "but the model's tokenizer is a byte-level BPE: llama.cpp would tokenize it wrongly.",
+                              hint=f"Check the base model's tokenizer.json; the adapter is in {adapter_dir}.",
+                              details={"path": str(model_path), "adapter_dir": str(adapter_dir)})
         stops = stop_tokens(opened.template, merged)
     finally:
         shutil.rmtree(merged, ignore_errors=True)

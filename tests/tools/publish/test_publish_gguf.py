@@ -54,12 +54,27 @@ def test_the_merged_model_and_the_lora_are_gguf_files_that_read_back(exported, e
     assert Path(model.path).name == f"{stem}.gguf" and model.architecture == "llama" and model.file_type == "F16"
     reader = gguf.GGUFReader(model.path)
     assert len(reader.tensors) == model.tensors > 200 and "tokenizer.ggml.tokens" in reader.fields
+    assert model.tokenizer == "gpt2" and model.merges > 40000  # SmolLM2's byte-level BPE, as llama.cpp needs it
     assert exported.lora is not None and exported.lora_error is None and exported.lora.tensors > 0
     lora = gguf.GGUFReader(exported.lora.path)
     assert bytes(lora.fields["general.type"].parts[-1]).decode() == "adapter"
     assert exported.generated and exported.generated.strip()  # the merged GGUF loaded and generated
     assert (Path(exported.adapter_dir) / "adapter_model.safetensors").is_file()
     assert Path(exported.converter).parent.parent == gguf_ws.cache  # from the sdist, in the workspace cache
+
+
+def test_a_byte_level_tokenizer_with_sentencepiece_decoding_steps_is_made_consistent(tmp_path):
+    from goose_studio.tools.publish.gguf_export import byte_level, normalize_tokenizer
+
+    level = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}
+    data = {"model": {"type": "BPE", "byte_fallback": True, "vocab": {}, "merges": []},
+            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False},
+            "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Fuse"}, level]}}
+    (tmp_path / "tokenizer.json").write_text(json.dumps(data))
+    assert byte_level(tmp_path) and normalize_tokenizer(tmp_path)
+    fixed = json.loads((tmp_path / "tokenizer.json").read_text())
+    assert fixed["decoder"] == level and fixed["model"]["byte_fallback"] is False
+    assert not normalize_tokenizer(tmp_path)  # already consistent
 
 
 def test_the_modelfile_starts_from_the_merged_gguf_with_template_and_stops(exported):
