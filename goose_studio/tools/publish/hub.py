@@ -9,6 +9,7 @@ client's default otherwise). No token, offline mode, a refused token and an unre
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -64,8 +65,6 @@ def hub_token(token: str | None) -> str:
 
 
 def _stage(core: Path, dest: Path) -> tuple[dict[str, Any], list[str]]:
-    import json
-
     with zipfile.ZipFile(core) as zf:
         names = set(zf.namelist())
         manifest = json.loads(zf.read(MANIFEST))
