@@ -1,12 +1,13 @@
 """CPU training throughput on the embedded model (SmolLM2-135M) and the embedded example's pairs: the
-studio's default recipe against variants (length bucketing with a batch of 4, sequence packing with
-neat_packing, torch threads), alternated round by round so the machine's load falls on all alike.
+studio's default recipe and the former CPU default (one row at a time, 4 accumulated) against variants
+(length bucketing with a batch of 4, the default now; sequence packing with neat_packing; torch threads),
+alternated round by round (ABC, then CBA) so the machine's load falls on all alike.
 
 For each run: tokens/s (the trainer's non-padding tokens over its train time), the fraction of this CPU's
 bf16 matmul peak it reaches (measured here with torch; 4 x parameters FLOPs per token), the train loss and
 the held-out loss (one evaluation recipe for all), and the load average when it started.
 
-    .venv/bin/python benchmarks/train_throughput.py [--rows 96] [--rounds 2] [--variants default,bucket4,...]
+    .venv/bin/python benchmarks/train_throughput.py [--rows 96] [--rounds 2] [--variants rows1x4,bucket4,...] [--held-out 40]
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ import train_bench as tb  # noqa: E402
 from goose_studio.tools.train.process import trainer_command  # noqa: E402
 
 # Each variant: recipe keys over the default recipe, and environment for the trainer.
+BUCKET4 = {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 1,
+           "train_sampling_strategy": "group_by_length"}
+ROWS_1X4 = {"per_device_train_batch_size": 1, "gradient_accumulation_steps": 4, "train_sampling_strategy": "random"}
 VARIANTS = {
-    "default": ({}, {}),
-    "bucket4": ({"per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "group_by_length": True}, {}),
-    "pack512": ({"packing": True, "neat_packing": True, "cutoff_len": 512, "gradient_accumulation_steps": 1}, {}),
-    "bucket4-1thread": ({"per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "group_by_length": True},
-                        {"OMP_NUM_THREADS": "1"}),
+    "default": ({}, {}),  # the studio's recipe as it is now
+    "rows1x4": (ROWS_1X4, {}),  # the CPU default before: one row at a time, 4 accumulated
+    "rows1x4-1thread": (ROWS_1X4, {"OMP_NUM_THREADS": "1"}),
+    "bucket4": (BUCKET4, {}),
+    "pack512": ({"packing": True, "neat_packing": True, "cutoff_len": 512, "per_device_train_batch_size": 1,
+                 "gradient_accumulation_steps": 1, "train_sampling_strategy": "random"}, {}),
+    "bucket4-1thread": (BUCKET4, {"OMP_NUM_THREADS": "1"}),
 }
 
 
@@ -39,7 +45,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=96, help="training pairs (one epoch)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--held-out", type=int, default=40, help="held-out pairs for the loss")
-    ap.add_argument("--variants", default="default,bucket4,pack512")
+    ap.add_argument("--variants", default="rows1x4,bucket4,pack512,bucket4-1thread")
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "goose-train-bench"))
     ap.add_argument("--json", action="store_true")
     opts = ap.parse_args()

@@ -63,9 +63,10 @@ def test_two_processes_train_one_adapter(launched):
 
 
 def test_both_ranks_shared_the_epoch_over_gloo(launched):
-    """16 rows, batch 1 x accumulation 4: one process takes 4 steps for the epoch, two take 2."""
+    """16 rows, an effective batch of 4 per process: one process takes 4 steps for the epoch, two take 2."""
     rows = [json.loads(line) for line in (launched["out"] / "trainer_log.jsonl").read_text().splitlines()]
-    assert rows[-1]["total_steps"] == 16 // (1 * 4 * launched["plan"].world_size) == 2
     written = yaml.safe_load(Path(launched["plan"].recipe_path).read_text())
+    per_process = written["per_device_train_batch_size"] * written["gradient_accumulation_steps"]
+    assert per_process == 4 and rows[-1]["total_steps"] == 16 // (per_process * launched["plan"].world_size) == 2
     assert written["ddp_backend"] == "gloo" and written["use_cpu"] is True
     assert "quantization_bit" not in written and written["use_unsloth"] is False
