@@ -133,7 +133,8 @@ class Hyperparameters(BaseModel):
     per_device_train_batch_size: int | None = Field(None, ge=1, le=1024)
     gradient_accumulation_steps: int | None = Field(None, ge=1, le=1024)
     packing: bool | None = None
-    group_by_length: bool | None = None
+    group_by_length: bool | None = None  # written as train_sampling_strategy (the trainer's own name)
+    train_sampling_strategy: Literal["random", "sequential", "group_by_length"] | None = None
     save_steps: int | None = Field(None, ge=1)
     seed: int | None = Field(None, ge=0)
 
@@ -144,7 +145,11 @@ class Hyperparameters(BaseModel):
         return self
 
     def values(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        """The recipe keys; ``group_by_length`` is written as the trainer's ``train_sampling_strategy``."""
+        found = self.model_dump(exclude_none=True)
+        if "group_by_length" in found:
+            found["train_sampling_strategy"] = "group_by_length" if found.pop("group_by_length") else "random"
+        return found
 
 
 def _pairs(given: list[str] | dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
