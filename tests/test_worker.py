@@ -17,7 +17,8 @@ from goose_studio.runstore import RunStatus, RunStore
 from goose_studio.worker import cancel_run, spawn_run
 from goose_studio.workspace import Workspace
 
-SMOKE = {"preset": "smoke", "min_pairs": 10, "eval_generate_samples": 2}
+SMOKE = {"preset": "smoke", "min_pairs": 10, "eval_generate_samples": 2, "eval_probe_questions": 4,
+         "eval_general_questions": 4}
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ class Scorer:
         torch = self.torch
         choices = [c or [self.pad_id] for c in choices]
         with torch.inference_mode():
-            first = self.model(input_ids=self.tensor([prompt_ids]), use_cache=True)
+            first = self.model(input_ids=self.tensor([prompt_ids]), use_cache=True, logits_to_keep=1)  # the last position only
             cache = first.past_key_values
             last = torch.log_softmax(first.logits[0, -1].float(), dim=-1).cpu()
             longest = max(len(c) for c in choices)

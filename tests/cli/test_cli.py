@@ -12,7 +12,8 @@ import pytest
 from conftest import studio_cli, write_sample_repo
 from goose_studio.events import read_events
 
-SMOKE = ["--preset", "smoke", "--eval-samples", "2", "--min-pairs", "10"]
+SMOKE = ["--preset", "smoke", "--eval-samples", "2", "--min-pairs", "10", "--eval-probe-questions", "4",
+         "--eval-general-questions", "4"]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def shared_home(tmp_path_factory):
     return tmp_path_factory.mktemp("home")
 
 
-def run_cli(home: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+def run_cli(home: Path, *args: str, timeout: int = 1500) -> subprocess.CompletedProcess:
     env = {**os.environ, "GOOSE_STUDIO_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     return subprocess.run([*studio_cli(), *args], env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -50,7 +51,8 @@ def test_learn_produces_a_valid_core(shared_home, tmp_path):
         provenance = json.loads(zf.read("PROVENANCE.json"))
     assert {"manifest.json", "adapter/adapter_model.safetensors", "adapter/adapter_config.json",
             "training/recipe.yaml", "training/training_log.jsonl", "training/eval_results.json",
-            "data/dataset_card.md", "data/sample_pairs.jsonl", "README.md", "PROVENANCE.json"} == names
+            "data/dataset_card.md", "data/sample_pairs.jsonl", "README.md", "PROVENANCE.json", "SIGNATURE.json",
+            "training/loss_curve.png", "retrieval/index.json", "retrieval/passages.jsonl"} == names
     assert manifest["base_model"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     assert head in json.dumps(provenance)

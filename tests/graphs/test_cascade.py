@@ -23,7 +23,7 @@ from goose_studio.tools.registry import tab_of
 from goose_studio.workspace import Workspace
 
 FAST = {"preset": "smoke", "min_pairs": 10, "eval_ppl_samples": 8, "eval_generate_samples": 2,
-        "eval_max_new_tokens": 16}
+        "eval_max_new_tokens": 16, "eval_probe_questions": 4, "eval_general_questions": 4}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):

@@ -364,7 +364,8 @@ def test_learn_over_mcp_survives_the_client_and_makes_a_valid_core(studio_home, 
     async def start():
         async with Client(stdio_params(studio_home)) as client:
             started = await client.call_tool("learn", {"source": str(repo), "preset": "smoke", "min_pairs": 10,
-                                                       "eval_samples": 2})
+                                                       "eval_samples": 2, "eval_probe_questions": 4,
+                                                       "eval_general_questions": 4})
             assert started.is_error is False, text_of(started)
             run_id = started.structured_content["run_id"]
             deadline = time.monotonic() + 120

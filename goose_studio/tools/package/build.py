@@ -289,6 +289,9 @@ def _build(args: PackageArgs, cores_dir: str | Path | None, say: Callable[..., N
         README: readme_text.encode("utf-8"),
         **{member: source for member, source in retrieval_files.items()},
     }
+    curve = Path(args.loss_curve_path).expanduser() if args.loss_curve_path else None
+    if curve is not None and curve.is_file() and curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n":
+        members[LOSS_CURVE] = curve
     say(stage="hash", message="Computing checksums")
     hashes = {name: (sha256_file(src) if isinstance(src, Path) else sha256_bytes(src))
               for name, src in sorted(members.items())}

@@ -167,3 +167,20 @@ def test_marketplace_fields_and_retrieval_index_are_packaged(inputs, tmp_path):
     assert manifest["icon"] == "📦" and manifest["price"] == {"amount": 4.99, "currency": "USD"}
     assert manifest["retrieval"] is True and prov["retrieval"]["passages"] == 2
     assert "retrieval/index.json" in prov["files"] and result.validation.ok
+
+
+def test_the_loss_curve_travels_in_the_core_and_a_file_that_is_not_a_png_does_not(inputs, tmp_path, signing_root):
+    from package_helpers import build
+
+    curve = tmp_path / "loss_curve.png"
+    curve.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    with_curve = build(inputs, tmp_path / "a", signing_root, check_load=False, loss_curve_path=str(curve))
+    assert with_curve.validation.ok, with_curve.validation.errors
+    with zipfile.ZipFile(with_curve.path) as zf:
+        assert zf.read(pkg.LOSS_CURVE) == curve.read_bytes()
+        assert pkg.LOSS_CURVE in json.loads(zf.read("PROVENANCE.json"))["files"]
+    not_png = tmp_path / "notes.txt"
+    not_png.write_text("not an image")
+    without = build(inputs, tmp_path / "b", signing_root, check_load=False, loss_curve_path=str(not_png))
+    with zipfile.ZipFile(without.path) as zf:
+        assert pkg.LOSS_CURVE not in zf.namelist()
