@@ -99,14 +99,14 @@ def test_one_fault_in_every_tab_is_repaired_on_the_way_to_a_core(ws, repo, monke
     events = read_events(ws.run_dir(run_id) / "events.jsonl")
     taken = [(e.type, e.payload.get("tab"), e.payload.get("id")) for e in events if e.type.startswith("agent.")]
     assert taken == [("agent.retry", "source", None), ("agent.repair", "build", "rebuild-index"),
-                     ("agent.repair", "prepare", "regenerate-dataset"), ("agent.repair", "train", "halve-cutoff"),
+                     ("agent.repair", "prepare", "regenerate-dataset"), ("agent.repair", "train", "gradient-checkpointing"),
                      ("agent.repair", "test", "fewer-eval-samples"), ("agent.repair", "publish", "free-disk")]
     assert [t for t in TABS if f"step.{t}.failed" in types(ws, run_id)] == list(TABS)
     with zipfile.ZipFile(out.core_path) as zf:
         provenance = json.loads(zf.read("PROVENANCE.json"))
     recorded = [(f["agent"], f["id"]) for f in provenance["fallbacks"]]
-    assert ("repair", "halve-cutoff") in recorded and ("repair", "free-disk") in recorded
-    assert out.state["overrides"]["cutoff_len"] == 64
+    assert ("repair", "gradient-checkpointing") in recorded and ("repair", "free-disk") in recorded
+    assert out.state["overrides"]["gradient_checkpointing"] is True
 
 
 @pytest.mark.e2e
