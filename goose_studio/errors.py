@@ -7,6 +7,7 @@ what to do about it, and ``details`` carries structured facts (paths, counts, ex
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from enum import Enum
@@ -81,12 +82,20 @@ class Failure(BaseModel):
         return ToolFailure(self.kind, self.message, self.hint, self.details)
 
 
+#: Set when this process was asked to stop (a worker's SIGTERM): an exception raised after it is that stop,
+#: whatever a library made of the KeyboardInterrupt it got (pydantic, for one, wraps it in a SchemaError).
+STOP_REQUESTED = threading.Event()
+
+
 def internal_failure(exc: BaseException, log_path: Path, what: str) -> ToolFailure:
     """An unexpected exception as a typed ``internal`` failure, its traceback appended to ``log_path``.
 
     The one place where a bug, or an error a library raised that no tool anticipated, becomes something a
-    person can read: the message names the exception, the hint says where the details are.
+    person can read: the message names the exception, the hint says where the details are. Once the
+    process was asked to stop (:data:`STOP_REQUESTED`), the stop goes on as a KeyboardInterrupt instead.
     """
+    if STOP_REQUESTED.is_set():
+        raise KeyboardInterrupt("stopped") from exc
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("a", encoding="utf-8") as fh:

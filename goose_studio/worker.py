@@ -22,7 +22,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from .errors import FailureKind, ToolFailure
+from .errors import STOP_REQUESTED, FailureKind, ToolFailure
 from .agents.guide import parse_answer
 from .events import EventBus, RunEvent
 from .procs import CHILDREN, process_alive, process_start_time
@@ -155,6 +155,7 @@ def cancel_run(ws: Workspace, run_id: str, grace_s: float = 30.0) -> Cancelled:
 
 
 def _interrupt(signum: int, frame: Any) -> None:
+    STOP_REQUESTED.set()
     raise KeyboardInterrupt(f"signal {signum}")
 
 

@@ -179,3 +179,15 @@ def test_a_worker_killed_right_after_taking_an_answer_resumes_with_that_answer(w
     assert [e.payload.get("answer") for e in read_events(events) if e.type == "run.resumed"] == \
         [{"choice": "other-source", "value": str(repo)}]
     assert "Traceback" not in (ws.run_dir(run_id) / "logs" / "worker.log").read_text()
+
+
+def test_an_error_a_library_makes_of_a_stop_is_the_stop_not_a_failure(tmp_path):
+    from goose_studio.errors import STOP_REQUESTED, internal_failure
+
+    assert internal_failure(ValueError("a bug"), tmp_path / "error.log", "source").kind == FailureKind.internal
+    STOP_REQUESTED.set()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            internal_failure(RuntimeError("SchemaError: ... KeyboardInterrupt: signal 15"), tmp_path / "e.log", "source")
+    finally:
+        STOP_REQUESTED.clear()
