@@ -15,8 +15,8 @@ from rich.markup import escape
 from ..errors import FailureKind, ToolFailure
 from ..tools.build.builder import BuildAppArgs
 from ..tools.build.plan import PlanArgs
-from ..tools.registry import REGISTRY, ToolContext, call_tool, load_all, validate_args
-from .common import app, command_failures, console, err, print_json, workspace
+from ..tools.registry import ToolContext
+from .common import app, call_registered, command_failures, console, err, print_json, workspace
 from .params import model_parameters, with_parameters
 
 ENV_OPTION = inspect.Parameter("env", inspect.Parameter.KEYWORD_ONLY, annotation=list[str], default=typer.Option(
@@ -63,8 +63,7 @@ def plan_command(**given: Any) -> None:
     as_json = given.pop("as_json")
     with command_failures(as_json, app_dir=given.get("app_dir")):
         given["env"] = env_pairs(given.pop("env"))
-        load_all()
-        result = call_tool("plan", validate_args(REGISTRY["plan"], given), ToolContext(workspace=workspace()))
+        result = call_registered("plan", given)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -85,10 +84,7 @@ def build_command(**given: Any) -> None:
     as_json = given.pop("as_json")
     with command_failures(as_json, app_dir=given.get("app_dir")):
         given["env"] = env_pairs(given.pop("env"))
-        load_all()
-        args = validate_args(REGISTRY["build_app"], given)
-        ctx = ToolContext(workspace=workspace()) if as_json else _Progress(workspace=workspace())
-        report = call_tool("build_app", args, ctx)
+        report = call_registered("build_app", given, None if as_json else _Progress(workspace=workspace()))
     if as_json:
         print_json(report.model_dump(mode="json"))
         return

@@ -73,3 +73,13 @@ def command_failures(as_json: bool, close: Any = None, **fields: Any) -> Iterato
     finally:
         if close is not None:
             close()
+
+
+def call_registered(name: str, given: dict[str, Any], ctx: Any = None) -> Any:
+    """Run registry tool ``name`` on the values a command was given (checked by its args model), in the
+    workspace (or ``ctx``); its failures are raised as they are, for :func:`command_failures`."""
+    from ..tools.registry import REGISTRY, ToolContext, call_tool, load_all, validate_args
+
+    load_all()
+    args = validate_args(REGISTRY[name], given)
+    return call_tool(name, args, ctx if ctx is not None else ToolContext(workspace=workspace()))

@@ -12,8 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..tools.prepare import PrepareArgs, PrepareResult
-from ..tools.registry import REGISTRY, ToolContext, call_tool, load_all, validate_args
-from .common import app, command_failures, console, print_json, workspace
+from .common import app, call_registered, command_failures, console, print_json
 from .params import flag, model_parameters, with_parameters
 
 _BAR = 28
@@ -56,9 +55,7 @@ def prepare(**given: Any) -> None:
     as_json = given.pop("as_json")
     given["sources"] = [s for s in given.pop("source") or [] if s]
     with command_failures(as_json):
-        load_all()
-        args = validate_args(REGISTRY["prepare"], given)
-        result = call_tool("prepare", args, ToolContext(workspace=workspace()))
+        result = call_registered("prepare", given)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

@@ -10,10 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..tools.registry import REGISTRY, ToolContext, call_tool, load_all, validate_args
 from ..tools.source import CollectSourcesArgs, SearchRepositoriesArgs
 from ..tools.source.recipes import recipes as quick_recipes
-from .common import app, command_failures, console, print_json, workspace
+from .common import app, call_registered, command_failures, console, print_json
 from .params import flag, model_parameters, with_parameters
 
 sources_app = typer.Typer(no_args_is_help=True, help="Look at sources before learning them: preview, search, recipes.")
@@ -29,9 +28,7 @@ def preview(**given: Any) -> None:
     as_json = given.pop("as_json")
     given["sources"] = [s for s in given.pop("source") or [] if s]
     with command_failures(as_json):
-        load_all()
-        args = validate_args(REGISTRY["collect_sources"], given)
-        result = call_tool("collect_sources", args, ToolContext(workspace=workspace()))
+        result = call_registered("collect_sources", given)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -63,9 +60,7 @@ def search(**given: Any) -> None:
     """Search GitHub for repositories to learn (needs a network and GITHUB_TOKEN)."""
     as_json = given.pop("as_json")
     with command_failures(as_json):
-        load_all()
-        result = call_tool("search_repositories", validate_args(REGISTRY["search_repositories"], given),
-                           ToolContext(workspace=workspace()))
+        result = call_registered("search_repositories", given)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
