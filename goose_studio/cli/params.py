@@ -43,7 +43,10 @@ def model_parameters(model: type[BaseModel], *, skip: tuple[str, ...] = (), argu
         if name in arguments:
             info: Any = typer.Argument(default if not field.is_required() else ..., help=help_text)
         else:
-            decls = [f"--{name.replace('_', '-')}", *([(shorts or {})[name]] if name in (shorts or {}) else [])]
+            flag_name = name.replace('_', '-')
+            # a switch can be turned either way: --check-load / --no-check-load
+            long = f"--{flag_name}/--no-{flag_name}" if annotation in (bool, Optional[bool]) else f"--{flag_name}"
+            decls = [long, *([(shorts or {})[name]] if name in (shorts or {}) else [])]
             info = typer.Option(default if not field.is_required() else ..., *decls, help=help_text,
                                 metavar=(metavars or {}).get(name))
         params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=annotation))
