@@ -6,6 +6,7 @@ import typer
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
+from goose_studio.cli import app as studio_app
 from goose_studio.cli.params import model_parameters, with_parameters
 
 
@@ -42,11 +43,5 @@ def test_defaults_hold_when_no_switch_is_given_and_an_optional_switch_takes_eith
 
 
 def test_learn_lists_the_off_form_of_its_switches():
-    result = CliRunner().invoke(_learn_app(), ["learn", "--help"], terminal_width=200)
+    result = CliRunner().invoke(studio_app, ["learn", "--help"], terminal_width=200)
     assert "--no-check-load" in result.output
-
-
-def _learn_app():
-    from goose_studio.cli import app
-
-    return app
